@@ -1,0 +1,501 @@
+/*
+ * lmhunt.h - shared types, named limits and the prototypes of every module.
+ *
+ * Read it as the table of contents: one banner per file under daemon/.
+ * Each library (json-c, sqlite3, PCRE2, libcurl, libevent, OpenSSL,
+ * libsystemd) is included by exactly one .c file; the types here are
+ * opaque where a library type would otherwise leak.
+ */
+#ifndef LMHUNT_H
+#define LMHUNT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ------------------------------------------------------------------ */
+/* Named limits: every input is bounded by one of these or by config. */
+/* ------------------------------------------------------------------ */
+#define LMH_CONF_LINE_MAX	8192	/* bytes in one config/rule file line */
+#define LMH_CONF_FILE_MAX	(1 << 20) /* bytes in one config or rule file */
+#define LMH_CONF_ERRORS_MAX	100	/* errors reported in one pass */
+#define LMH_QUERY_LEN_MAX	16384	/* bytes in one query */
+#define LMH_QUERY_DEPTH_MAX	32	/* nesting of parentheses/NOT */
+#define LMH_QUERY_PREDS_MAX	512	/* predicates in one query */
+#define LMH_UDM_OPS_MAX		169	/* logical operators Chronicle takes per query */
+#define LMH_RULES_MAX		1000	/* rules in a rule set */
+#define LMH_RULE_ID_MAX		64	/* bytes in a rule ID */
+#define LMH_TECHNIQUES_MAX	8	/* techniques per rule */
+#define LMH_LISTS_MAX		128	/* lists in lists.d */
+#define LMH_LIST_ITEMS_MAX	100000	/* values in one list */
+#define LMH_LIST_ITEM_MAX	1024	/* bytes in one list value */
+#define LMH_EVENT_MAX		(1 << 20) /* bytes in one UDM event (one NDJSON line) */
+#define LMH_RESPONSE_MAX	(256 << 20) /* bytes in one udmSearch response body */
+#define LMH_JSON_DEPTH_MAX	64	/* JSON nesting accepted */
+#define LMH_IPS_MAX		8	/* IPs kept per side of an event */
+#define LMH_BATCH_MAX		10000	/* events per store transaction */
+#define LMH_EVIDENCE_MAX	64	/* evidence events linked to one finding */
+#define LMH_EXPLAIN_MAX		4096	/* bytes of one finding's explanation */
+#define LMH_LINE_MAX		65536	/* bytes in one control-protocol line */
+#define LMH_NAME_MAX		256	/* bytes in a host, user or IP text */
+
+/* ------------------------------------------------------------------ */
+/* Exit codes (documented in lmhuntd(8)).                              */
+/* ------------------------------------------------------------------ */
+#define LMH_EXIT_CLEAN		0	/* ran; nothing found (or -n: config OK) */
+#define LMH_EXIT_ERROR		1	/* configuration or usage error */
+#define LMH_EXIT_FINDINGS	3	/* --once ran and produced findings */
+#define LMH_EXIT_INPUT		4	/* --once: input file missing or unreadable */
+#define LMH_EXIT_STORE		5	/* database cannot be opened/written/migrated */
+
+/* ------------------------------------------------------------------ */
+/* log.c                                                               */
+/* ------------------------------------------------------------------ */
+enum log_dest { LOG_DEST_AUTO, LOG_DEST_STDERR };
+void	log_init(enum log_dest dest, int verbosity, const char *ident);
+void	log_setverbose(int verbosity);
+void	log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *fmt, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+/* ------------------------------------------------------------------ */
+/* util.c: small helpers every module may use                          */
+/* ------------------------------------------------------------------ */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+char	*xstrdup(const char *);
+char	*xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* a growable byte buffer, always NUL-terminated */
+struct buf {
+	char	*data;
+	size_t	 len;
+	size_t	 cap;
+};
+void	 buf_init(struct buf *);
+void	 buf_free(struct buf *);
+void	 buf_reset(struct buf *);
+void	 buf_add(struct buf *, const void *, size_t);
+void	 buf_puts(struct buf *, const char *);
+void	 buf_printf(struct buf *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 buf_json_string(struct buf *, const char *); /* quoted, escaped */
+
+/* error list: "file:line:col: message" lines collected in one pass */
+struct errlist {
+	char	**msgs;
+	size_t	  n;
+};
+void	 errlist_add(struct errlist *, const char *file, int line, int col,
+	    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void	 errlist_print(const struct errlist *, FILE *);
+void	 errlist_free(struct errlist *);
+
+int64_t	 now_us(void);				/* wall clock, UTC µs */
+int	 parse_rfc3339(const char *, int64_t *us);	/* 0 ok, -1 bad */
+void	 format_rfc3339(int64_t us, char *out, size_t len); /* ...Z, µs */
+int	 parse_duration(const char *, int64_t *seconds); /* "90s" "10m" "72h" "7d" */
+void	 format_duration(int64_t seconds, char *out, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* config.c                                                            */
+/* ------------------------------------------------------------------ */
+struct strlist {
+	char	**v;
+	size_t	  n;
+};
+
+struct lmh_config {
+	char	*path;			/* file it was read from */
+	char	*dir;			/* its directory: relative paths resolve here */
+
+	/* [chronicle] */
+	char	*api;			/* "chronicle" (v1alpha) or "legacy" */
+	char	*region;
+	char	*project;
+	char	*instance;		/* customer ID */
+	char	*endpoint;		/* override base URL (tests, proxies) */
+	char	*credentials;		/* service-account key file (secret) */
+	char	*token_file;		/* static bearer token file (secret) */
+	char	*scope_query;		/* ANDed with every server-side query */
+	int64_t	 poll_interval;		/* seconds */
+	int64_t	 lookback;		/* seconds, first poll */
+	int64_t	 overlap;		/* seconds re-polled each time */
+	int64_t	 ingest_delay;		/* seconds */
+	int64_t	 window_floor;		/* seconds: smallest window bisected to */
+	int64_t	 queries_per_hour;
+	int64_t	 page_limit;		/* udmSearch limit, <= 10000 */
+	int64_t	 request_timeout;	/* seconds */
+
+	/* [soar] */
+	char	*soar_api;		/* "soar" (AppKey) or "chronicle" */
+	char	*soar_url;
+	char	*app_key_file;		/* secret */
+	char	*case_id;
+	bool	 dry_run;
+	int64_t	 comments_per_hour;
+
+	/* [hunt] */
+	char	*rules_dir;
+	char	*lists_dir;
+	char	*hypothesis;
+
+	/* [correlation] */
+	int64_t	 smb_window;		/* seconds, ± around remote exec */
+	int64_t	 clock_skew;		/* seconds added to every join window */
+	int64_t	 max_clock_skew;	/* events further from now are rejected */
+	int64_t	 fanout_hosts;
+	int64_t	 fanout_window;		/* seconds */
+	int64_t	 case_threshold;	/* score that trips a finding */
+	struct strlist admin_sources;	/* CIDRs and host names */
+
+	/* [storage] */
+	char	*database;
+	int64_t	 retention;		/* seconds of events kept */
+	int64_t	 batch_events;		/* events per transaction */
+
+	/* [control] */
+	char	*socket_path;
+	char	*socket_group;
+	int64_t	 max_clients;
+	int64_t	 idle_timeout;		/* seconds */
+};
+
+/* Parse PATH into a new config; on error fill ERRS and return NULL. */
+struct lmh_config *config_load(const char *path, struct errlist *errs);
+void	 config_free(struct lmh_config *);
+/* Print the effective configuration in a form that parses again. */
+void	 config_print(const struct lmh_config *, FILE *);
+/* Resolve a config path value against the config file's directory. */
+char	*config_path(const struct lmh_config *, const char *value);
+
+/* ------------------------------------------------------------------ */
+/* udm.c: one UDM event (json-c) -> flat event                         */
+/* ------------------------------------------------------------------ */
+struct udm_doc;				/* opaque: the parsed JSON */
+struct udm_path;			/* opaque: a compiled field path */
+
+/*
+ * The flat view of one event.  Strings point into the parsed document
+ * and live as long as the event; NULL when the field is absent.
+ */
+struct lmh_event {
+	struct udm_doc	*doc;
+	const char	*raw;		/* the event's UDM JSON text */
+	size_t		 raw_len;
+	int64_t		 rowid;		/* set by store_insert_event */
+
+	const char	*id;		/* metadata.id */
+	int64_t		 ts_us;		/* metadata.eventTimestamp, UTC µs */
+	const char	*event_type;	/* metadata.eventType */
+	const char	*product_event_type; /* metadata.productEventType */
+	const char	*product_name;
+
+	const char	*host;		/* principal.hostname | principal.asset.hostname */
+	const char	*target_host;	/* target.hostname | target.asset.hostname */
+	const char	*src_host;	/* src.hostname (4624 WorkstationName) */
+	const char	*principal_ip[LMH_IPS_MAX];
+	int		 n_principal_ip;
+	const char	*target_ip[LMH_IPS_MAX];
+	int		 n_target_ip;
+	const char	*src_ip[LMH_IPS_MAX];
+	int		 n_src_ip;
+	int		 principal_port;	/* -1 when absent */
+	int		 target_port;
+	int		 src_port;
+
+	const char	*parent_path;	/* principal.process.file.fullPath */
+	const char	*parent_cmdline; /* principal.process.commandLine */
+	const char	*path;		/* target.process.file.fullPath */
+	const char	*cmdline;	/* target.process.commandLine */
+	const char	*user;		/* principal.user.userid */
+	const char	*target_user;	/* target.user.userid */
+	const char	*service;	/* target.application */
+	const char	*resource;	/* target.resource.name (share, pipe) */
+	const char	*file_path;	/* target.file.fullPath */
+	const char	*logon_type;	/* extensions.auth.mechanism */
+	const char	*direction;	/* network.direction */
+};
+
+/*
+ * Parse one event from TEXT (a bare UDM object or {"udm":{...}} or an
+ * udmSearch events[] element).  Returns 0 and fills EV, or -1 with a
+ * reason in WHY ("not JSON", "no metadata.id", "metadata.eventTimestamp:
+ * not RFC 3339", ...).
+ */
+int	 udm_parse(const char *text, size_t len, struct lmh_event *ev,
+	    char *why, size_t whylen);
+/* Same for an already-parsed element of a response; takes a reference. */
+void	 udm_event_free(struct lmh_event *);
+
+/* Parse an udmSearch response body; calls CB for each events[] element. */
+int	 udm_parse_response(const char *text, size_t len,
+	    int (*cb)(const char *elem, size_t elen, void *arg), void *arg,
+	    bool *more_data, char *why, size_t whylen);
+
+/* Compile a snake_case UDM field path ("target.process.file.full_path"). */
+struct udm_path *udm_path_compile(const char *snake, char *why, size_t whylen);
+void	 udm_path_free(struct udm_path *);
+const char *udm_path_text(const struct udm_path *);
+
+/* the JSON type of a value found at a path */
+enum udm_vtype { UDM_STRING, UDM_INT, UDM_BOOL, UDM_DOUBLE };
+struct udm_value {
+	enum udm_vtype	 type;
+	const char	*s;		/* UDM_STRING (also set for INT as text) */
+	size_t		 slen;
+	int64_t		 i;		/* UDM_INT, UDM_BOOL */
+	double		 d;
+};
+/*
+ * Call CB for every scalar value at PATH in EV, walking arrays anywhere on
+ * the path (repeated fields match if any element matches).  CB returns
+ * non-zero to stop; that value is returned.  Returns 0 when the path is
+ * absent or CB never stopped.
+ */
+int	 udm_path_foreach(const struct lmh_event *ev, const struct udm_path *,
+	    int (*cb)(const struct udm_value *, void *), void *arg);
+
+/* ------------------------------------------------------------------ */
+/* source.c: replay of UDM events from a file or stdin                 */
+/* ------------------------------------------------------------------ */
+struct source_stats {
+	uint64_t lines;
+	uint64_t events;		/* parsed successfully */
+	uint64_t bad;			/* counted and skipped */
+};
+/*
+ * Read PATH ("-" = stdin), NDJSON or udmSearch response bodies, and hand
+ * events to CB in batches of at most MAXBATCH.  Bad events are logged as
+ * "PATH:LINE: reason", counted and skipped.  Returns 0, or -1 when the
+ * file cannot be opened or read (errno set, message logged).
+ */
+int	 source_replay(const char *path, size_t maxbatch,
+	    int (*cb)(struct lmh_event *evs, size_t n, void *arg), void *arg,
+	    struct source_stats *);
+
+/* ------------------------------------------------------------------ */
+/* query.c: the query language                                         */
+/* ------------------------------------------------------------------ */
+struct query;
+
+/* A named list of values that queries refer to as %NAME or @NAME. */
+struct lmh_list {
+	char	 *name;
+	char	**items;
+	size_t	  n;
+	char	 *file;
+};
+typedef const struct lmh_list *(*list_lookup_fn)(const char *name, void *arg);
+
+/*
+ * Parse TEXT (which starts at FILE:LINE:COL) into a compiled query.
+ * Lists are resolved through LOOKUP.  On error add "file:line:col: msg"
+ * to ERRS and return NULL.
+ */
+struct query *query_parse(const char *text, const char *file, int line,
+	    int col, list_lookup_fn lookup, void *lookup_arg,
+	    struct errlist *errs);
+void	 query_free(struct query *);
+/* Evaluate on one event. */
+bool	 query_match(const struct query *, const struct lmh_event *);
+/* Render as valid UDM search text (appends to OUT). */
+void	 query_render(const struct query *, struct buf *out);
+/* Number of logical operators (AND/OR/NOT) the rendering holds. */
+int	 query_ops(const struct query *);
+/* Warn about predicates that can never match as written. */
+void	 query_lint(const struct query *, struct errlist *warnings);
+/* The value of metadata.event_type this query requires, or NULL. */
+const char *query_event_type(const struct query *);
+
+/* ------------------------------------------------------------------ */
+/* rules.c: rule files, lists, the rule set                            */
+/* ------------------------------------------------------------------ */
+enum rule_severity { SEV_LOW = 1, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+
+/*
+ * What a rule's hit says to correlation:
+ *  EXEC     remote execution observed on the host that logged it (target)
+ *  LAUNCH   a remote-execution command on the source naming its target
+ *  TRANSFER a file written over an admin share (T1570)
+ *  ACCESS   share/pipe access or network logon: evidence, not a finding
+ *  NETWORK  a connection (445, 135, RPC): evidence, not a finding
+ */
+enum rule_role { ROLE_EXEC, ROLE_LAUNCH, ROLE_TRANSFER, ROLE_ACCESS, ROLE_NETWORK };
+
+struct rule {
+	char		 *id;
+	char		 *title;
+	char		 *techniques[LMH_TECHNIQUES_MAX];
+	size_t		  ntechniques;
+	enum rule_severity severity;
+	enum rule_role	  role;
+	bool		  enabled;
+	char		 *query_text;
+	struct query	 *query;
+	char		 *file;
+	int		  line;
+};
+
+struct ruleset {
+	struct rule	 *rules;
+	size_t		  n;
+	struct lmh_list	 *lists;
+	size_t		  nlists;
+};
+
+/* Load the rule files (.rules) and list files (.txt); NULL with ERRS on error. */
+struct ruleset *rules_load(const char *rules_dir, const char *lists_dir,
+	    struct errlist *errs);
+void	 rules_free(struct ruleset *);
+/* Lint every rule; warnings as "file:line:col: warning: msg". */
+void	 rules_lint(const struct ruleset *, struct errlist *warnings);
+/* Put the enabled rules matching EV in HITS (at most MAX); returns count. */
+size_t	 rules_match(const struct ruleset *, const struct lmh_event *,
+	    const struct rule **hits, size_t max);
+/* Server-side queries: rules ORed, split under LMH_UDM_OPS_MAX, AND scope. */
+size_t	 rules_render(const struct ruleset *, const char *scope,
+	    struct strlist *queries);
+const char *severity_name(enum rule_severity);
+const char *role_name(enum rule_role);
+
+/* ------------------------------------------------------------------ */
+/* attack.c: MITRE ATT&CK names for the techniques hunted              */
+/* ------------------------------------------------------------------ */
+const char *attack_name(const char *technique_id);	/* NULL if unknown */
+const char *attack_tactic(const char *technique_id);
+
+/* ------------------------------------------------------------------ */
+/* store.c: SQLite                                                     */
+/* ------------------------------------------------------------------ */
+struct store;
+
+struct store_stats {
+	uint64_t inserted;
+	uint64_t duplicates;
+	uint64_t pruned;
+};
+
+/* Open (creating and migrating) the database at PATH (":memory:" ok). */
+struct store *store_open(const char *path, char *why, size_t whylen);
+void	 store_close(struct store *);
+int	 store_begin(struct store *);		/* BEGIN IMMEDIATE */
+int	 store_commit(struct store *);
+int	 store_rollback(struct store *);
+/* Insert one event: 1 inserted (ev->rowid set), 0 duplicate, -1 error. */
+int	 store_insert_event(struct store *, struct lmh_event *);
+/* Delete events older than BEFORE_US, at most CHUNK rows per call. */
+int64_t	 store_prune(struct store *, int64_t before_us, int chunk);
+int	 store_cursor_get(struct store *, const char *source, int64_t *us);
+int	 store_cursor_set(struct store *, const char *source, int64_t us);
+const struct store_stats *store_stats(const struct store *);
+int64_t	 store_event_count(struct store *);
+/* The raw JSON of an event by metadata.id into OUT; 0 ok, -1 missing. */
+int	 store_event_raw(struct store *, const char *id, struct buf *out);
+
+/*
+ * Findings (written by correlate.c, read by report.c and control.c).
+ * One per (kind, technique, source, target, user).
+ */
+struct lmh_finding {
+	int64_t		 id;
+	const char	*kind;		/* rule ID, or "smb-join", "fanout", ... */
+	const char	*technique;
+	const char	*title;
+	const char	*source_ip;	/* "" when unknown */
+	const char	*source_host;
+	const char	*target_ip;
+	const char	*target_host;
+	const char	*user;
+	int64_t		 first_us;
+	int64_t		 last_us;
+	int64_t		 count;
+	int64_t		 score;
+	bool		 tripped;
+	bool		 suppressed;
+	const char	*explanation;
+};
+int	 store_findings_foreach(struct store *,
+	    int (*cb)(const struct lmh_finding *, void *), void *arg);
+/* metadata.id of each evidence event of finding ID, oldest first. */
+int	 store_finding_evidence(struct store *, int64_t finding_id,
+	    int (*cb)(const char *event_id, void *), void *arg);
+
+/* ------------------------------------------------------------------ */
+/* correlate.c: rule hits -> findings                                  */
+/* ------------------------------------------------------------------ */
+struct correlator;
+
+/* one rule hit on one new event */
+struct lmh_hit {
+	const struct lmh_event	*ev;
+	const struct rule	*rule;
+};
+
+struct correlate_stats {
+	uint64_t joins;			/* exec joined to network evidence */
+	uint64_t findings_new;
+	uint64_t findings_updated;
+	uint64_t tripped;
+	uint64_t rejected_skew;		/* events beyond max_clock_skew */
+	uint64_t no_host;		/* events with no host and no IP */
+};
+
+struct correlator *correlate_new(const struct lmh_config *);
+void	 correlate_free(struct correlator *);
+/*
+ * Process one batch of newly stored events (EVS, each with rowid set)
+ * and the rule hits among them, inside the caller's transaction.
+ */
+int	 correlate_batch(struct correlator *, struct store *,
+	    struct lmh_event *evs, size_t nev,
+	    const struct lmh_hit *hits, size_t nhits);
+const struct correlate_stats *correlate_stats(const struct correlator *);
+
+/* ------------------------------------------------------------------ */
+/* pipeline.c: one batch of new events through store, rules, correlate */
+/* ------------------------------------------------------------------ */
+struct hunt_stats {
+	struct source_stats src;
+	uint64_t	 stored;
+	uint64_t	 duplicates;
+	uint64_t	*rule_hits;	/* per rule, index as in the ruleset */
+	uint64_t	 batches;
+};
+
+struct hunt {
+	const struct lmh_config	*cf;
+	struct ruleset		*rules;
+	struct store		*store;
+	struct correlator	*corr;
+	struct hunt_stats	 stats;
+};
+
+int	 hunt_init(struct hunt *, const struct lmh_config *, struct ruleset *,
+	    struct store *);
+void	 hunt_free(struct hunt *);
+/* Store, match and correlate one batch in one transaction. */
+int	 hunt_batch(struct hunt *, struct lmh_event *evs, size_t n);
+
+/* ------------------------------------------------------------------ */
+/* report.c: the hunt report                                           */
+/* ------------------------------------------------------------------ */
+struct report_opts {
+	const char	*hypothesis;
+	const char	*case_id;
+	int64_t		 lookback;	/* seconds */
+	const char	*scope;
+	bool		 json;
+};
+/* Write the report of what H found; returns the number of findings. */
+int	 report_write(struct hunt *, const struct report_opts *, FILE *);
+
+#endif /* LMHUNT_H */

@@ -1,0 +1,3 @@
+/* pipeline.c - placeholder until its module lands */
+#include "config.h"
+#include "lmhunt.h"

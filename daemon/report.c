@@ -1,0 +1,3 @@
+/* report.c - placeholder until its module lands */
+#include "config.h"
+#include "lmhunt.h"

@@ -1,0 +1,3 @@
+/* rules.c - placeholder until its module lands */
+#include "config.h"
+#include "lmhunt.h"

@@ -1,0 +1,3 @@
+/* source.c - placeholder until its module lands */
+#include "config.h"
+#include "lmhunt.h"
