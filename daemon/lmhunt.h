@@ -345,11 +345,13 @@ struct rule {
 	int		  line;
 };
 
+struct rules_index;			/* opaque: rules by pinned event type */
 struct ruleset {
 	struct rule	 *rules;
 	size_t		  n;
 	struct lmh_list	 *lists;
 	size_t		  nlists;
+	struct rules_index *index;	/* built by rules_load for rules_match */
 };
 
 /* Load the rule files (.rules) and list files (.txt); NULL with ERRS on error. */
