@@ -108,6 +108,10 @@ void	 format_duration(int64_t seconds, char *out, size_t len);
 /* ------------------------------------------------------------------ */
 /* config.c                                                            */
 /* ------------------------------------------------------------------ */
+#define LMH_CONF_VALUE_MAX	16384	/* bytes in one value, continuations joined */
+#define LMH_CONF_LIST_MAX	256	/* items in one list value */
+#define LMH_SOCKET_PATH_MAX	107	/* bytes in the control socket path (sun_path) */
+
 struct strlist {
 	char	**v;
 	size_t	  n;
