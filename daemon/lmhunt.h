@@ -475,6 +475,9 @@ struct hunt_stats {
 	uint64_t	 duplicates;
 	uint64_t	*rule_hits;	/* per rule, index as in the ruleset */
 	uint64_t	 batches;
+	uint64_t	 hits;		/* rule hits in all */
+	int64_t		 first_us;	/* oldest event time seen, 0 = none */
+	int64_t		 last_us;	/* newest event time seen */
 };
 
 struct hunt {
@@ -488,12 +491,19 @@ struct hunt {
 int	 hunt_init(struct hunt *, const struct lmh_config *, struct ruleset *,
 	    struct store *);
 void	 hunt_free(struct hunt *);
-/* Store, match and correlate one batch in one transaction. */
+/*
+ * Store, match and correlate one batch in one transaction.  N must not
+ * exceed cf->batch_events (nor LMH_BATCH_MAX); the newly stored events are
+ * moved to the front of EVS (swapped, so the caller still frees them all).
+ * Returns 0, or -1 after a rollback.
+ */
 int	 hunt_batch(struct hunt *, struct lmh_event *evs, size_t n);
 
 /* ------------------------------------------------------------------ */
 /* report.c: the hunt report                                           */
 /* ------------------------------------------------------------------ */
+#define LMH_REPORT_FIELD_MAX	240	/* bytes of one evidence line in the text report */
+
 struct report_opts {
 	const char	*hypothesis;
 	const char	*case_id;
