@@ -428,12 +428,107 @@ struct lmh_finding {
 	bool		 tripped;
 	bool		 suppressed;
 	const char	*explanation;
+	/* added by correlate.c (fields at the end) */
+	const char	*chain;		/* "logon -> service creation; ..." or "" */
+	int64_t		 tripped_us;	/* when it tripped, 0 if never */
+	int		 severity;	/* enum rule_severity of its strongest hit */
+	bool		 local;		/* classified local execution, not lateral */
 };
 int	 store_findings_foreach(struct store *,
 	    int (*cb)(const struct lmh_finding *, void *), void *arg);
 /* metadata.id of each evidence event of finding ID, oldest first. */
 int	 store_finding_evidence(struct store *, int64_t finding_id,
 	    int (*cb)(const char *event_id, void *), void *arg);
+
+/* ---- findings, assets, suppressions (store.c, for correlate.c) ---- */
+/* a row of corr_hits: one rule hit or derived marker, with its sides */
+struct lmh_hitrow {
+	int64_t		 id;
+	const char	*event_id;	/* metadata.id */
+	int64_t		 ts_us;
+	int		 role;		/* enum rule_role, or CORR_ROLE_* */
+	const char	*rule;		/* rule ID ("" for markers) */
+	const char	*technique;	/* the rule's techniques, comma-separated */
+	const char	*target_key;	/* normalised host, "" unknown */
+	const char	*target_ip;
+	const char	*source_key;
+	const char	*source_host;
+	const char	*source_ip;
+	const char	*user;
+	bool		 fanout;	/* counts toward fan-out */
+	const char	*detail;	/* file base name, pipe client, ... */
+	int64_t		 finding;	/* finding it fed, 0 none */
+};
+/* a suppression: NULL key fields match anything; expires_us 0 = never */
+struct lmh_suppression {
+	int64_t		 id;
+	const char	*kind;
+	const char	*source;
+	const char	*target;
+	const char	*user;
+	const char	*reason;
+	const char	*owner;
+	int64_t		 created_us;
+	int64_t		 expires_us;
+};
+/* Record HOST_KEY/HOST seen with its own IP at TS (extends first/last). */
+int	 store_asset_seen(struct store *, const char *host_key,
+	    const char *host, const char *ip, int64_t ts_us);
+/* The host that had IP nearest to TS (within SLACK): 1 found, 0 none, -1. */
+int	 store_asset_host(struct store *, const char *ip, int64_t ts_us,
+	    int64_t slack_us, char *key, size_t keylen, char *host,
+	    size_t hostlen);
+/* Call CB for each IP HOST_KEY had within SLACK of TS; 0 or -1. */
+int	 store_asset_ips(struct store *, const char *host_key, int64_t ts_us,
+	    int64_t slack_us, int (*cb)(const char *ip, void *), void *arg);
+/* Insert a hit row; returns its id, or -1. */
+int64_t	 store_hit_add(struct store *, const struct lmh_hitrow *);
+/* Set the source (and fan-out flag) of hit ID; 0 or -1. */
+int	 store_hit_set_source(struct store *, int64_t id, const char *key,
+	    const char *host, const char *ip, bool fanout);
+/* Point hit rows of finding FROM (or hit ID when FROM is 0) at TO. */
+int	 store_hit_set_finding(struct store *, int64_t id, int64_t from,
+	    int64_t to);
+/*
+ * Hit rows on a target (by KEY, or by IP when KEY is NULL) with time in
+ * [FROM, TO], oldest first, at most MAX; CB returns non-zero to stop.
+ */
+int	 store_hits_near(struct store *, const char *key, const char *ip,
+	    int64_t from_us, int64_t to_us, int max,
+	    int (*cb)(const struct lmh_hitrow *, void *), void *arg);
+/* Fan-out rows of a source (by KEY, or by IP when KEY is NULL) in [FROM, TO]. */
+int	 store_hits_by_source(struct store *, const char *key, const char *ip,
+	    int64_t from_us, int64_t to_us, int max,
+	    int (*cb)(const struct lmh_hitrow *, void *), void *arg);
+/* Delete hit rows older than BEFORE_US, at most CHUNK; count or -1. */
+int64_t	 store_hits_prune(struct store *, int64_t before_us, int chunk);
+/*
+ * The finding with this key (ID 0 for a key lookup) or this ID: strings
+ * are copied into MEM (reset first); 1 found, 0 none, -1 error.  The
+ * keys are returned in SOURCE_KEY/TARGET_KEY.
+ */
+int	 store_finding_get(struct store *, int64_t id, const char *kind,
+	    const char *technique, const char *source_key,
+	    const char *target_key, const char *user, struct lmh_finding *,
+	    struct buf *mem);
+/* Insert F with its keys and flags; returns the new id, or -1. */
+int64_t	 store_finding_insert(struct store *, const struct lmh_finding *,
+	    const char *source_key, const char *target_key, int64_t flags);
+/* Update every field of finding F->id (keys included); 0 or -1. */
+int	 store_finding_update(struct store *, const struct lmh_finding *,
+	    const char *source_key, const char *target_key, int64_t flags);
+/* The flags column of finding ID (0 if absent). */
+int64_t	 store_finding_flags(struct store *, int64_t id);
+/* Delete finding ID moving its evidence to INTO (0: drop it); 0 or -1. */
+int	 store_finding_merge(struct store *, int64_t id, int64_t into);
+/* Link EVENT_ID as evidence of finding ID unless it has LMH_EVIDENCE_MAX. */
+int	 store_finding_add_evidence(struct store *, int64_t id,
+	    const char *event_id, int64_t ts_us);
+/* Add a suppression; returns its id, or -1. */
+int64_t	 store_suppression_add(struct store *, const struct lmh_suppression *);
+/* Call CB for each suppression not expired at NOW_US; 0 or -1. */
+int	 store_suppressions_foreach(struct store *, int64_t now_us,
+	    int (*cb)(const struct lmh_suppression *, void *), void *arg);
 
 /* ------------------------------------------------------------------ */
 /* correlate.c: rule hits -> findings                                  */
@@ -453,6 +548,11 @@ struct correlate_stats {
 	uint64_t tripped;
 	uint64_t rejected_skew;		/* events beyond max_clock_skew */
 	uint64_t no_host;		/* events with no host and no IP */
+	uint64_t duplicates;		/* events passed twice (rowid 0) */
+	uint64_t bad_ip;		/* loopback/link-local/unspecified IPs dropped */
+	uint64_t local;			/* findings classified local execution */
+	uint64_t fanout;		/* fan-out findings created */
+	uint64_t suppressed;		/* finding updates under a suppression */
 };
 
 struct correlator *correlate_new(const struct lmh_config *);
@@ -465,6 +565,20 @@ int	 correlate_batch(struct correlator *, struct store *,
 	    struct lmh_event *evs, size_t nev,
 	    const struct lmh_hit *hits, size_t nhits);
 const struct correlate_stats *correlate_stats(const struct correlator *);
+/*
+ * The reference time that max_clock_skew is measured against and that
+ * suppressions expire by.  0 (the default) uses each batch's median event
+ * time, which suits replays of old data (--once); the daemon sets now_us().
+ */
+void	 correlate_set_now(struct correlator *, int64_t now_us);
+/* Normalise a host name for matching: lower case, no domain suffix. */
+void	 host_key(const char *host, char *out, size_t len);
+/* Internal roles of corr_hits rows next to enum rule_role. */
+#define CORR_ROLE_PIPE		10	/* pipe name naming the client host */
+#define CORR_ROLE_LOCAL		11	/* a local PsExec-style client */
+#define LMH_ASSET_SLACK_S	3600	/* s an asset IP stays valid beyond last seen */
+#define LMH_JOIN_ROWS_MAX	256	/* hit rows read per join lookup */
+#define LMH_FANOUT_ROWS_MAX	1024	/* hit rows read per fan-out check */
 
 /* ------------------------------------------------------------------ */
 /* pipeline.c: one batch of new events through store, rules, correlate */
