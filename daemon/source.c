@@ -26,6 +26,7 @@ struct reader {
 	size_t		 off;		/* start of unconsumed data */
 	size_t		 len;		/* end of data */
 	size_t		 cap;
+	size_t		 limit;		/* of the line being read */
 	bool		 eof;
 	bool		 error;
 };
@@ -43,6 +44,41 @@ struct batch {
 	unsigned long	  line;		/* where the current record starts */
 	size_t		  elem;		/* index in a response's events[] */
 };
+
+/* Skip white space in TEXT from *I; the next byte, or -1 at the end. */
+static int
+skip_space(const char *text, size_t len, size_t *i)
+{
+	while (*i < len && (text[*i] == ' ' || text[*i] == '\t' ||
+	    text[*i] == '\r' || text[*i] == '\n'))
+		(*i)++;
+	return *i < len ? (unsigned char)text[*i] : -1;
+}
+
+/*
+ * Whether TEXT is an udmSearch response body rather than an event: an
+ * object whose first key is "events" or "moreDataAvailable" (no event
+ * has such a key).
+ */
+static bool
+is_response(const char *text, size_t len)
+{
+	static const char *const keys[] = { "\"events\"",
+	    "\"moreDataAvailable\"" };
+	size_t i = 0, k, n;
+
+	if (skip_space(text, len, &i) != '{')
+		return false;
+	i++;
+	if (skip_space(text, len, &i) != '"')
+		return false;
+	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+		n = strlen(keys[k]);
+		if (len - i >= n && memcmp(text + i, keys[k], n) == 0)
+			return true;
+	}
+	return false;
+}
 
 /* Read more input into R, keeping unconsumed bytes; 0, or -1 at EOF/error. */
 static int
@@ -79,8 +115,9 @@ reader_fill(struct reader *r)
 /*
  * Return the next line of R (without its newline or a trailing CR) in
  * *LINE and *LEN.  *TOOLONG is set, and the line skipped, when it exceeds
- * LMH_EVENT_MAX; *LAST when it had no newline at the end of the input.
- * Returns 1 for a line, 0 at the end of the input.
+ * its limit (r->limit: LMH_RESPONSE_MAX for a line that starts as an
+ * udmSearch response body, LMH_EVENT_MAX otherwise); *LAST when it had no
+ * newline at the end of the input.  Returns 1 for a line, 0 at the end.
  */
 static int
 reader_line(struct reader *r, char **line, size_t *len, bool *toolong,
@@ -90,13 +127,17 @@ reader_line(struct reader *r, char **line, size_t *len, bool *toolong,
 	size_t scanned = 0;
 
 	*toolong = *last = false;
+	if (r->len - r->off < 128 && !r->eof)
+		reader_fill(r);
+	r->limit = is_response(r->buf + r->off, r->len - r->off) ?
+	    LMH_RESPONSE_MAX : LMH_EVENT_MAX;
 	for (;;) {
 		nl = memchr(r->buf + r->off + scanned, '\n',
 		    r->len - r->off - scanned);
 		if (nl != NULL)
 			break;
 		scanned = r->len - r->off;
-		if (scanned > LMH_EVENT_MAX) {
+		if (scanned > r->limit) {
 			/* drop what is buffered and skip to the next newline */
 			*toolong = true;
 			r->off = r->len;
@@ -115,7 +156,7 @@ reader_line(struct reader *r, char **line, size_t *len, bool *toolong,
 	*line = r->buf + r->off;
 	*len = (size_t)(nl - *line);
 	r->off += *len + 1;
-	if (*len > LMH_EVENT_MAX)
+	if (*len > r->limit)
 		*toolong = true;
 strip:
 	if (*len > 0 && (*line)[*len - 1] == '\r')
@@ -182,41 +223,6 @@ response_elem(const char *elem, size_t elen, void *arg)
 	b->elem++;
 	batch_add(b, elem, elen, "");
 	return b->aborted ? -1 : 0;
-}
-
-/* Skip white space in TEXT from *I; the next byte, or -1 at the end. */
-static int
-skip_space(const char *text, size_t len, size_t *i)
-{
-	while (*i < len && (text[*i] == ' ' || text[*i] == '\t' ||
-	    text[*i] == '\r' || text[*i] == '\n'))
-		(*i)++;
-	return *i < len ? (unsigned char)text[*i] : -1;
-}
-
-/*
- * Whether TEXT is an udmSearch response body rather than an event: an
- * object whose first key is "events" or "moreDataAvailable" (no event
- * has such a key).
- */
-static bool
-is_response(const char *text, size_t len)
-{
-	static const char *const keys[] = { "\"events\"",
-	    "\"moreDataAvailable\"" };
-	size_t i = 0, k, n;
-
-	if (skip_space(text, len, &i) != '{')
-		return false;
-	i++;
-	if (skip_space(text, len, &i) != '"')
-		return false;
-	for (k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-		n = strlen(keys[k]);
-		if (len - i >= n && memcmp(text + i, keys[k], n) == 0)
-			return true;
-	}
-	return false;
 }
 
 /*
@@ -329,18 +335,19 @@ source_replay(const char *path, size_t maxbatch,
 	b.path = r.path;
 	b.stats = stats;
 
-	/* a response body or a pretty-printed event: read it whole */
+	/* a pretty-printed response body or event: read it whole */
 	reader_fill(&r);
-	if (is_response(r.buf + r.off, r.len - r.off) ||
-	    is_pretty(r.buf + r.off, r.len - r.off))
+	if (is_pretty(r.buf + r.off, r.len - r.off))
 		read_whole(&r, &b, is_response(r.buf + r.off, r.len - r.off));
 
 	while (!b.aborted && reader_line(&r, &line, &len, &toolong, &last)) {
 		stats->lines++;
 		b.line = (unsigned long)stats->lines;
 		if (toolong) {
-			bad_event(&b, "line longer than the limit "
-			    "LMH_EVENT_MAX (1 MiB)");
+			bad_event(&b, r.limit == LMH_EVENT_MAX ?
+			    "line longer than the limit LMH_EVENT_MAX (1 MiB)" :
+			    "response body longer than the limit "
+			    "LMH_RESPONSE_MAX (256 MiB)");
 			continue;
 		}
 		if (skip_space(line, len, &(size_t){ 0 }) == -1)
