@@ -357,35 +357,6 @@ bind_port(sqlite3_stmt *stmt, int idx, int port)
 	return sqlite3_bind_int(stmt, idx, port);
 }
 
-/* Insert every IP of one side of EV into event_ips; 0 or -1. */
-static int
-insert_ips(struct store *st, const struct lmh_event *ev, const char *side,
-    const char *const *ips, int n, int port)
-{
-	static const char sql[] = "INSERT INTO event_ips (event, side, ip, "
-	    "port, ts) VALUES (?, ?, ?, ?, ?)";
-	sqlite3_stmt *stmt;
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (ips[i] == NULL)
-			continue;
-		if ((stmt = prepared(st, sql)) == NULL)
-			return -1;
-		sqlite3_bind_int64(stmt, 1, ev->rowid);
-		sqlite3_bind_text(stmt, 2, side, 1, SQLITE_STATIC);
-		bind_text(stmt, 3, ips[i]);
-		bind_port(stmt, 4, port);
-		sqlite3_bind_int64(stmt, 5, ev->ts_us);
-		if (sqlite3_step(stmt) != SQLITE_DONE) {
-			store_log(st, "insert", sql);
-			return stmt_done(stmt, -1);
-		}
-		stmt_done(stmt, 0);
-	}
-	return 0;
-}
-
 /* Insert one event: 1 inserted (ev->rowid set), 0 duplicate, -1 error. */
 int
 store_insert_event(struct store *st, struct lmh_event *ev)
@@ -448,21 +419,14 @@ store_insert_event(struct store *st, struct lmh_event *ev)
 		return 0;
 	}
 	ev->rowid = sqlite3_last_insert_rowid(st->db);
-	if (insert_ips(st, ev, "p", ev->principal_ip, ev->n_principal_ip,
-	    ev->principal_port) == -1 ||
-	    insert_ips(st, ev, "t", ev->target_ip, ev->n_target_ip,
-	    ev->target_port) == -1 ||
-	    insert_ips(st, ev, "s", ev->src_ip, ev->n_src_ip,
-	    ev->src_port) == -1)
-		return -1;
 	st->stats.inserted++;
 	return 1;
 }
 
 /*
  * Delete events older than BEFORE_US, the oldest first, at most CHUNK
- * rows per call (their event_ips go with them); returns the number
- * deleted, or -1.  Call it again while it returns CHUNK.
+ * rows per call; returns the number deleted, or -1.  Call it again
+ * while it returns CHUNK.
  */
 int64_t
 store_prune(struct store *st, int64_t before_us, int chunk)
@@ -575,4 +539,725 @@ store_event_raw(struct store *st, const char *id, struct buf *out)
 	if (rc != SQLITE_DONE)
 		store_log(st, "event", sql);
 	return stmt_done(stmt, -1);
+}
+
+/* ---- findings, assets, suppressions (for correlate.c) ---- */
+
+/* Column text as a C string ("" for NULL). */
+static const char *
+col_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	return s != NULL ? (const char *)s : "";
+}
+
+/* Record HOST_KEY/HOST seen with its own IP at TS (extends first/last). */
+int
+store_asset_seen(struct store *st, const char *key, const char *host,
+    const char *ip, int64_t ts_us)
+{
+	static const char sql[] = "INSERT INTO assets (host_key, host, ip, "
+	    "first_us, last_us) VALUES (?, ?, ?, ?, ?) ON CONFLICT (host_key, "
+	    "ip) DO UPDATE SET first_us = min(first_us, excluded.first_us), "
+	    "last_us = max(last_us, excluded.last_us)";
+	sqlite3_stmt *stmt;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	bind_text(stmt, 1, key);
+	bind_text(stmt, 2, host);
+	bind_text(stmt, 3, ip);
+	sqlite3_bind_int64(stmt, 4, ts_us);
+	sqlite3_bind_int64(stmt, 5, ts_us);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "asset", sql);
+		return stmt_done(stmt, -1);
+	}
+	return stmt_done(stmt, 0);
+}
+
+/*
+ * The host that had IP nearest in time to TS, within SLACK_US of its seen
+ * span (DHCP: an IP belongs to whoever had it then); 1 found, 0 none, -1.
+ */
+int
+store_asset_host(struct store *st, const char *ip, int64_t ts_us,
+    int64_t slack_us, char *key, size_t keylen, char *host, size_t hostlen)
+{
+	static const char sql[] = "SELECT host_key, host, CASE WHEN ?1 < "
+	    "first_us THEN first_us - ?1 WHEN ?1 > last_us THEN ?1 - last_us "
+	    "ELSE 0 END AS d FROM assets WHERE ip = ?2 AND last_us >= ?3 AND "
+	    "first_us <= ?4 ORDER BY d, last_us DESC LIMIT 1";
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, ts_us);
+	bind_text(stmt, 2, ip);
+	sqlite3_bind_int64(stmt, 3, ts_us - slack_us);
+	sqlite3_bind_int64(stmt, 4, ts_us + slack_us);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		snprintf(key, keylen, "%s", col_text(stmt, 0));
+		snprintf(host, hostlen, "%s", col_text(stmt, 1));
+		return stmt_done(stmt, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		store_log(st, "asset", sql);
+		return stmt_done(stmt, -1);
+	}
+	return stmt_done(stmt, 0);
+}
+
+/* Call CB for each IP HOST_KEY had within SLACK of TS; 0 or -1. */
+int
+store_asset_ips(struct store *st, const char *key, int64_t ts_us,
+    int64_t slack_us, int (*cb)(const char *, void *), void *arg)
+{
+	static const char sql[] = "SELECT ip FROM assets WHERE host_key = ? "
+	    "AND last_us >= ? AND first_us <= ? LIMIT 16";
+	sqlite3_stmt *stmt;
+	char ip[LMH_NAME_MAX];
+	int rc;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	bind_text(stmt, 1, key);
+	sqlite3_bind_int64(stmt, 2, ts_us - slack_us);
+	sqlite3_bind_int64(stmt, 3, ts_us + slack_us);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		/* copy: CB may run other statements */
+		snprintf(ip, sizeof(ip), "%s", col_text(stmt, 0));
+		if (cb(ip, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_log(st, "asset", sql);
+		return stmt_done(stmt, -1);
+	}
+	return stmt_done(stmt, 0);
+}
+
+/* Insert a hit row; returns its id, or -1. */
+int64_t
+store_hit_add(struct store *st, const struct lmh_hitrow *h)
+{
+	static const char sql[] = "INSERT INTO corr_hits (event_id, ts, role, "
+	    "rule, technique, target_key, target_ip, source_key, source_host, "
+	    "source_ip, user, fanout, detail, finding) VALUES (?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *stmt;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	bind_text(stmt, 1, h->event_id);
+	sqlite3_bind_int64(stmt, 2, h->ts_us);
+	sqlite3_bind_int(stmt, 3, h->role);
+	bind_text(stmt, 4, h->rule ? h->rule : "");
+	bind_text(stmt, 5, h->technique ? h->technique : "");
+	bind_text(stmt, 6, h->target_key ? h->target_key : "");
+	bind_text(stmt, 7, h->target_ip ? h->target_ip : "");
+	bind_text(stmt, 8, h->source_key ? h->source_key : "");
+	bind_text(stmt, 9, h->source_host ? h->source_host : "");
+	bind_text(stmt, 10, h->source_ip ? h->source_ip : "");
+	bind_text(stmt, 11, h->user ? h->user : "");
+	sqlite3_bind_int(stmt, 12, h->fanout ? 1 : 0);
+	bind_text(stmt, 13, h->detail ? h->detail : "");
+	if (h->finding > 0)
+		sqlite3_bind_int64(stmt, 14, h->finding);
+	else
+		sqlite3_bind_null(stmt, 14);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "hit", sql);
+		return stmt_done(stmt, -1);
+	}
+	stmt_done(stmt, 0);
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+/* Set the source (and fan-out flag) of hit ID; 0 or -1. */
+int
+store_hit_set_source(struct store *st, int64_t id, const char *key,
+    const char *host, const char *ip, bool fanout)
+{
+	static const char sql[] = "UPDATE corr_hits SET source_key = ?, "
+	    "source_host = ?, source_ip = ?, fanout = ? WHERE id = ?";
+	sqlite3_stmt *stmt;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	bind_text(stmt, 1, key ? key : "");
+	bind_text(stmt, 2, host ? host : "");
+	bind_text(stmt, 3, ip ? ip : "");
+	sqlite3_bind_int(stmt, 4, fanout ? 1 : 0);
+	sqlite3_bind_int64(stmt, 5, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "hit", sql);
+		return stmt_done(stmt, -1);
+	}
+	return stmt_done(stmt, 0);
+}
+
+/* Point hit rows of finding FROM (or hit ID when FROM is 0) at TO. */
+int
+store_hit_set_finding(struct store *st, int64_t id, int64_t from, int64_t to)
+{
+	static const char by_id[] = "UPDATE corr_hits SET finding = ? "
+	    "WHERE id = ?";
+	static const char by_finding[] = "UPDATE corr_hits SET finding = ? "
+	    "WHERE finding = ?";
+	const char *sql = from > 0 ? by_finding : by_id;
+	sqlite3_stmt *stmt;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, to);
+	sqlite3_bind_int64(stmt, 2, from > 0 ? from : id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "hit", sql);
+		return stmt_done(stmt, -1);
+	}
+	return stmt_done(stmt, 0);
+}
+
+/* the columns hits_run reads, in this order */
+#define HIT_COLS "id, event_id, ts, role, rule, technique, target_key, " \
+	"target_ip, source_key, source_host, source_ip, user, fanout, detail, " \
+	"coalesce(finding, 0)"
+#define HIT_NTEXT 10
+
+/*
+ * Step STMT over corr_hits rows (HIT_COLS) and call CB for each, at most
+ * MAX.  The rows are copied first: CB may run other statements of the
+ * cache, which would reset this one.
+ */
+static int
+hits_run(struct store *st, sqlite3_stmt *stmt, const char *sql, int max,
+    int (*cb)(const struct lmh_hitrow *, void *), void *arg)
+{
+	static const int tc[HIT_NTEXT] = { 1, 4, 5, 6, 7, 8, 9, 10, 11, 13 };
+	struct lmh_hitrow *rows = NULL, *r;
+	struct buf mem;
+	size_t *offs = NULL, n = 0, cap = 0, i, k;
+	const char **fields[HIT_NTEXT];
+	int rc = SQLITE_DONE, stop = 0;
+
+	buf_init(&mem);
+	while (n < (size_t)max && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			rows = xrealloc(rows, cap * sizeof(*rows));
+			offs = xrealloc(offs, cap * HIT_NTEXT * sizeof(*offs));
+		}
+		memset(&rows[n], 0, sizeof(rows[n]));
+		rows[n].id = sqlite3_column_int64(stmt, 0);
+		rows[n].ts_us = sqlite3_column_int64(stmt, 2);
+		rows[n].role = sqlite3_column_int(stmt, 3);
+		rows[n].fanout = sqlite3_column_int(stmt, 12) != 0;
+		rows[n].finding = sqlite3_column_int64(stmt, 14);
+		for (k = 0; k < HIT_NTEXT; k++) {
+			offs[n * HIT_NTEXT + k] = mem.len;
+			buf_puts(&mem, col_text(stmt, tc[k]));
+			buf_add(&mem, "", 1);
+		}
+		n++;
+	}
+	stmt_done(stmt, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_log(st, "hits", sql);
+		free(rows);
+		free(offs);
+		buf_free(&mem);
+		return -1;
+	}
+	for (i = 0; i < n && !stop; i++) {
+		r = &rows[i];
+		fields[0] = &r->event_id;
+		fields[1] = &r->rule;
+		fields[2] = &r->technique;
+		fields[3] = &r->target_key;
+		fields[4] = &r->target_ip;
+		fields[5] = &r->source_key;
+		fields[6] = &r->source_host;
+		fields[7] = &r->source_ip;
+		fields[8] = &r->user;
+		fields[9] = &r->detail;
+		for (k = 0; k < HIT_NTEXT; k++)
+			*fields[k] = mem.data + offs[i * HIT_NTEXT + k];
+		stop = cb(r, arg);
+	}
+	free(rows);
+	free(offs);
+	buf_free(&mem);
+	return 0;
+}
+
+/*
+ * Hit rows on a target (by KEY, or by IP when KEY is NULL) with time in
+ * [FROM, TO], oldest first, at most MAX; CB returns non-zero to stop.
+ */
+int
+store_hits_near(struct store *st, const char *key, const char *ip,
+    int64_t from_us, int64_t to_us, int max,
+    int (*cb)(const struct lmh_hitrow *, void *), void *arg)
+{
+	static const char by_key[] = "SELECT " HIT_COLS " FROM corr_hits "
+	    "WHERE target_key = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?";
+	static const char by_ip[] = "SELECT " HIT_COLS " FROM corr_hits "
+	    "WHERE target_ip = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?";
+	const char *sql = key != NULL ? by_key : by_ip;
+	sqlite3_stmt *stmt;
+
+	if ((key == NULL || *key == '\0') && (ip == NULL || *ip == '\0'))
+		return 0;
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	bind_text(stmt, 1, key != NULL ? key : ip);
+	sqlite3_bind_int64(stmt, 2, from_us);
+	sqlite3_bind_int64(stmt, 3, to_us);
+	sqlite3_bind_int(stmt, 4, max);
+	return hits_run(st, stmt, sql, max, cb, arg);
+}
+
+/* Fan-out rows of a source (by KEY, or by IP when KEY is NULL) in [FROM, TO]. */
+int
+store_hits_by_source(struct store *st, const char *key, const char *ip,
+    int64_t from_us, int64_t to_us, int max,
+    int (*cb)(const struct lmh_hitrow *, void *), void *arg)
+{
+	static const char by_key[] = "SELECT " HIT_COLS " FROM corr_hits "
+	    "WHERE source_key = ? AND fanout = 1 AND ts BETWEEN ? AND ? "
+	    "ORDER BY ts LIMIT ?";
+	static const char by_ip[] = "SELECT " HIT_COLS " FROM corr_hits "
+	    "WHERE source_ip = ? AND fanout = 1 AND ts BETWEEN ? AND ? "
+	    "ORDER BY ts LIMIT ?";
+	const char *sql = key != NULL ? by_key : by_ip;
+	sqlite3_stmt *stmt;
+
+	if ((key == NULL || *key == '\0') && (ip == NULL || *ip == '\0'))
+		return 0;
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	bind_text(stmt, 1, key != NULL ? key : ip);
+	sqlite3_bind_int64(stmt, 2, from_us);
+	sqlite3_bind_int64(stmt, 3, to_us);
+	sqlite3_bind_int(stmt, 4, max);
+	return hits_run(st, stmt, sql, max, cb, arg);
+}
+
+/* Delete hit rows older than BEFORE_US, at most CHUNK; count or -1. */
+int64_t
+store_hits_prune(struct store *st, int64_t before_us, int chunk)
+{
+	static const char sql[] = "DELETE FROM corr_hits WHERE id IN "
+	    "(SELECT id FROM corr_hits WHERE ts < ? ORDER BY ts LIMIT ?)";
+	sqlite3_stmt *stmt;
+
+	if (chunk <= 0)
+		return 0;
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, before_us);
+	sqlite3_bind_int(stmt, 2, chunk);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "prune", sql);
+		return stmt_done(stmt, -1);
+	}
+	stmt_done(stmt, 0);
+	return sqlite3_changes(st->db);
+}
+
+/* the columns finding_read reads, in this order */
+#define FINDING_COLS "id, kind, technique, title, source_ip, source_host, " \
+	"target_ip, target_host, user, first_us, last_us, count, score, " \
+	"tripped, suppressed, explanation, chain, coalesce(tripped_us, 0), " \
+	"severity, flags, source_key, target_key"
+#define FINDING_NTEXT 12
+#define FINDING_FLAG_LOCAL 0x100	/* mirrors correlate.c's FL_LOCAL */
+
+/*
+ * Fill F from the current row of STMT (FINDING_COLS), copying its strings
+ * into MEM (reset first); the keys go to the last two entries of KEYS.
+ */
+static void
+finding_read(sqlite3_stmt *stmt, struct lmh_finding *f, struct buf *mem,
+    const char **keys)
+{
+	static const int tc[FINDING_NTEXT] = { 1, 2, 3, 4, 5, 6, 7, 8, 15,
+	    16, 20, 21 };
+	size_t offs[FINDING_NTEXT], k;
+	const char **fields[FINDING_NTEXT];
+
+	buf_reset(mem);
+	for (k = 0; k < FINDING_NTEXT; k++) {
+		offs[k] = mem->len;
+		buf_puts(mem, col_text(stmt, tc[k]));
+		buf_add(mem, "", 1);
+	}
+	memset(f, 0, sizeof(*f));
+	f->id = sqlite3_column_int64(stmt, 0);
+	f->first_us = sqlite3_column_int64(stmt, 9);
+	f->last_us = sqlite3_column_int64(stmt, 10);
+	f->count = sqlite3_column_int64(stmt, 11);
+	f->score = sqlite3_column_int64(stmt, 12);
+	f->tripped = sqlite3_column_int(stmt, 13) != 0;
+	f->suppressed = sqlite3_column_int(stmt, 14) != 0;
+	f->tripped_us = sqlite3_column_int64(stmt, 17);
+	f->severity = sqlite3_column_int(stmt, 18);
+	f->local = (sqlite3_column_int64(stmt, 19) & FINDING_FLAG_LOCAL) != 0;
+	fields[0] = &f->kind;
+	fields[1] = &f->technique;
+	fields[2] = &f->title;
+	fields[3] = &f->source_ip;
+	fields[4] = &f->source_host;
+	fields[5] = &f->target_ip;
+	fields[6] = &f->target_host;
+	fields[7] = &f->user;
+	fields[8] = &f->explanation;
+	fields[9] = &f->chain;
+	fields[10] = &keys[0];
+	fields[11] = &keys[1];
+	for (k = 0; k < FINDING_NTEXT; k++)
+		*fields[k] = mem->data + offs[k];
+}
+
+/*
+ * The finding with this key (ID 0 for a key lookup) or this ID: strings
+ * are copied into MEM (reset first); 1 found, 0 none, -1 error.
+ */
+int
+store_finding_get(struct store *st, int64_t id, const char *kind,
+    const char *technique, const char *source_key, const char *target_key,
+    const char *user, struct lmh_finding *f, struct buf *mem)
+{
+	static const char by_id[] = "SELECT " FINDING_COLS " FROM findings "
+	    "WHERE id = ?";
+	static const char by_key[] = "SELECT " FINDING_COLS " FROM findings "
+	    "WHERE kind = ? AND technique = ? AND source_key = ? AND "
+	    "target_key = ? AND user = ?";
+	const char *sql = id > 0 ? by_id : by_key;
+	const char *keys[2];
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	if (id > 0)
+		sqlite3_bind_int64(stmt, 1, id);
+	else {
+		bind_text(stmt, 1, kind);
+		bind_text(stmt, 2, technique ? technique : "");
+		bind_text(stmt, 3, source_key ? source_key : "");
+		bind_text(stmt, 4, target_key ? target_key : "");
+		bind_text(stmt, 5, user ? user : "");
+	}
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		finding_read(stmt, f, mem, keys);
+		return stmt_done(stmt, 1);
+	}
+	if (rc != SQLITE_DONE) {
+		store_log(st, "finding", sql);
+		return stmt_done(stmt, -1);
+	}
+	return stmt_done(stmt, 0);
+}
+
+/* Bind the mutable columns of F (positions 1..21) shared by insert/update. */
+static void
+finding_bind(sqlite3_stmt *stmt, const struct lmh_finding *f,
+    const char *source_key, const char *target_key, int64_t flags)
+{
+	bind_text(stmt, 1, f->kind);
+	bind_text(stmt, 2, f->technique ? f->technique : "");
+	bind_text(stmt, 3, f->title ? f->title : "");
+	sqlite3_bind_int(stmt, 4, f->severity);
+	bind_text(stmt, 5, source_key ? source_key : "");
+	bind_text(stmt, 6, f->source_ip ? f->source_ip : "");
+	bind_text(stmt, 7, f->source_host ? f->source_host : "");
+	bind_text(stmt, 8, target_key ? target_key : "");
+	bind_text(stmt, 9, f->target_ip ? f->target_ip : "");
+	bind_text(stmt, 10, f->target_host ? f->target_host : "");
+	bind_text(stmt, 11, f->user ? f->user : "");
+	sqlite3_bind_int64(stmt, 12, f->first_us);
+	sqlite3_bind_int64(stmt, 13, f->last_us);
+	sqlite3_bind_int64(stmt, 14, f->count);
+	sqlite3_bind_int64(stmt, 15, f->score);
+	sqlite3_bind_int64(stmt, 16, flags);
+	sqlite3_bind_int(stmt, 17, f->tripped ? 1 : 0);
+	if (f->tripped_us != 0)
+		sqlite3_bind_int64(stmt, 18, f->tripped_us);
+	else
+		sqlite3_bind_null(stmt, 18);
+	sqlite3_bind_int(stmt, 19, f->suppressed ? 1 : 0);
+	bind_text(stmt, 20, f->chain ? f->chain : "");
+	bind_text(stmt, 21, f->explanation ? f->explanation : "");
+}
+
+/* Insert F with its keys and flags; returns the new id, or -1. */
+int64_t
+store_finding_insert(struct store *st, const struct lmh_finding *f,
+    const char *source_key, const char *target_key, int64_t flags)
+{
+	static const char sql[] = "INSERT INTO findings (kind, technique, "
+	    "title, severity, source_key, source_ip, source_host, target_key, "
+	    "target_ip, target_host, user, first_us, last_us, count, score, "
+	    "flags, tripped, tripped_us, suppressed, chain, explanation) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?)";
+	sqlite3_stmt *stmt;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	finding_bind(stmt, f, source_key, target_key, flags);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "finding", sql);
+		return stmt_done(stmt, -1);
+	}
+	stmt_done(stmt, 0);
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+/* Update every field of finding F->id (keys included); 0 or -1. */
+int
+store_finding_update(struct store *st, const struct lmh_finding *f,
+    const char *source_key, const char *target_key, int64_t flags)
+{
+	static const char sql[] = "UPDATE findings SET kind = ?1, "
+	    "technique = ?2, title = ?3, severity = ?4, source_key = ?5, "
+	    "source_ip = ?6, source_host = ?7, target_key = ?8, "
+	    "target_ip = ?9, target_host = ?10, user = ?11, first_us = ?12, "
+	    "last_us = ?13, count = ?14, score = ?15, flags = ?16, "
+	    "tripped = ?17, tripped_us = ?18, suppressed = ?19, chain = ?20, "
+	    "explanation = ?21 WHERE id = ?22";
+	sqlite3_stmt *stmt;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	finding_bind(stmt, f, source_key, target_key, flags);
+	sqlite3_bind_int64(stmt, 22, f->id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "finding", sql);
+		return stmt_done(stmt, -1);
+	}
+	return stmt_done(stmt, 0);
+}
+
+/* The flags column of finding ID (0 if absent). */
+int64_t
+store_finding_flags(struct store *st, int64_t id)
+{
+	static const char sql[] = "SELECT flags FROM findings WHERE id = ?";
+	sqlite3_stmt *stmt;
+	int64_t flags = 0;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return 0;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		flags = sqlite3_column_int64(stmt, 0);
+	stmt_done(stmt, 0);
+	return flags;
+}
+
+/* Delete finding ID moving its evidence to INTO (0: drop it); 0 or -1. */
+int
+store_finding_merge(struct store *st, int64_t id, int64_t into)
+{
+	static const char move[] = "INSERT OR IGNORE INTO finding_events "
+	    "(finding, event_id, ts) SELECT ?, event_id, ts FROM "
+	    "finding_events WHERE finding = ? ORDER BY ts LIMIT ?";
+	static const char del[] = "DELETE FROM findings WHERE id = ?";
+	sqlite3_stmt *stmt;
+
+	if (into > 0) {
+		if ((stmt = prepared(st, move)) == NULL)
+			return -1;
+		sqlite3_bind_int64(stmt, 1, into);
+		sqlite3_bind_int64(stmt, 2, id);
+		sqlite3_bind_int(stmt, 3, LMH_EVIDENCE_MAX);
+		if (sqlite3_step(stmt) != SQLITE_DONE) {
+			store_log(st, "finding", move);
+			return stmt_done(stmt, -1);
+		}
+		stmt_done(stmt, 0);
+	}
+	if ((stmt = prepared(st, del)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "finding", del);
+		return stmt_done(stmt, -1);
+	}
+	stmt_done(stmt, 0);
+	return store_hit_set_finding(st, 0, id, into);
+}
+
+/* Link EVENT_ID as evidence of finding ID unless it has LMH_EVIDENCE_MAX. */
+int
+store_finding_add_evidence(struct store *st, int64_t id, const char *event_id,
+    int64_t ts_us)
+{
+	static const char sql[] = "INSERT OR IGNORE INTO finding_events "
+	    "(finding, event_id, ts) SELECT ?1, ?2, ?3 WHERE (SELECT count(*) "
+	    "FROM finding_events WHERE finding = ?1) < ?4";
+	sqlite3_stmt *stmt;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	bind_text(stmt, 2, event_id);
+	sqlite3_bind_int64(stmt, 3, ts_us);
+	sqlite3_bind_int(stmt, 4, LMH_EVIDENCE_MAX);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "evidence", sql);
+		return stmt_done(stmt, -1);
+	}
+	return stmt_done(stmt, 0);
+}
+
+/* Call CB for each finding, in id order; stops when CB returns non-zero. */
+int
+store_findings_foreach(struct store *st,
+    int (*cb)(const struct lmh_finding *, void *), void *arg)
+{
+	static const char sql[] = "SELECT " FINDING_COLS " FROM findings "
+	    "WHERE id > ? ORDER BY id LIMIT 1";
+	struct lmh_finding f;
+	const char *keys[2];
+	sqlite3_stmt *stmt;
+	struct buf mem;
+	int64_t last = 0;
+	int rc, stop = 0;
+
+	/* one row per step, copied out: CB may use the store too */
+	buf_init(&mem);
+	while (!stop) {
+		if ((stmt = prepared(st, sql)) == NULL) {
+			buf_free(&mem);
+			return -1;
+		}
+		sqlite3_bind_int64(stmt, 1, last);
+		rc = sqlite3_step(stmt);
+		if (rc == SQLITE_DONE) {
+			stmt_done(stmt, 0);
+			break;
+		}
+		if (rc != SQLITE_ROW) {
+			store_log(st, "findings", sql);
+			stmt_done(stmt, 0);
+			buf_free(&mem);
+			return -1;
+		}
+		finding_read(stmt, &f, &mem, keys);
+		stmt_done(stmt, 0);
+		last = f.id;
+		stop = cb(&f, arg);
+	}
+	buf_free(&mem);
+	return 0;
+}
+
+/* metadata.id of each evidence event of finding ID, oldest first. */
+int
+store_finding_evidence(struct store *st, int64_t finding_id,
+    int (*cb)(const char *, void *), void *arg)
+{
+	static const char sql[] = "SELECT event_id FROM finding_events "
+	    "WHERE finding = ? ORDER BY ts, event_id";
+	char *ids[LMH_EVIDENCE_MAX];
+	sqlite3_stmt *stmt;
+	size_t n = 0, i;
+	int rc = SQLITE_DONE, stop = 0;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, finding_id);
+	while (n < LMH_EVIDENCE_MAX && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		ids[n++] = xstrdup(col_text(stmt, 0));
+	stmt_done(stmt, 0);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		store_log(st, "evidence", sql);
+	for (i = 0; i < n; i++) {
+		if (!stop)
+			stop = cb(ids[i], arg);
+		free(ids[i]);
+	}
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Add a suppression; returns its id, or -1. */
+int64_t
+store_suppression_add(struct store *st, const struct lmh_suppression *s)
+{
+	static const char sql[] = "INSERT INTO suppressions (kind, source, "
+	    "target, user, reason, owner, created_us, expires_us) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *stmt;
+
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	bind_text(stmt, 1, s->kind);
+	bind_text(stmt, 2, s->source);
+	bind_text(stmt, 3, s->target);
+	bind_text(stmt, 4, s->user);
+	bind_text(stmt, 5, s->reason ? s->reason : "");
+	bind_text(stmt, 6, s->owner ? s->owner : "");
+	sqlite3_bind_int64(stmt, 7, s->created_us);
+	if (s->expires_us > 0)
+		sqlite3_bind_int64(stmt, 8, s->expires_us);
+	else
+		sqlite3_bind_null(stmt, 8);
+	if (sqlite3_step(stmt) != SQLITE_DONE) {
+		store_log(st, "suppression", sql);
+		return stmt_done(stmt, -1);
+	}
+	stmt_done(stmt, 0);
+	return sqlite3_last_insert_rowid(st->db);
+}
+
+/* Text of column I, or NULL when it is SQL NULL. */
+static const char *
+col_text_null(sqlite3_stmt *stmt, int i)
+{
+	return sqlite3_column_type(stmt, i) == SQLITE_NULL ? NULL :
+	    (const char *)sqlite3_column_text(stmt, i);
+}
+
+/* Call CB for each suppression not expired at NOW_US; 0 or -1. */
+int
+store_suppressions_foreach(struct store *st, int64_t now_us,
+    int (*cb)(const struct lmh_suppression *, void *), void *arg)
+{
+	static const char sql[] = "SELECT id, kind, source, target, user, "
+	    "reason, owner, created_us, coalesce(expires_us, 0) FROM "
+	    "suppressions WHERE expires_us IS NULL OR expires_us > ? ORDER BY id";
+	struct lmh_suppression s;
+	sqlite3_stmt *stmt;
+	int rc;
+
+	/* CB must not use the store: the rows are read in place */
+	if ((stmt = prepared(st, sql)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, now_us);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		s.id = sqlite3_column_int64(stmt, 0);
+		s.kind = col_text_null(stmt, 1);
+		s.source = col_text_null(stmt, 2);
+		s.target = col_text_null(stmt, 3);
+		s.user = col_text_null(stmt, 4);
+		s.reason = col_text(stmt, 5);
+		s.owner = col_text(stmt, 6);
+		s.created_us = sqlite3_column_int64(stmt, 7);
+		s.expires_us = sqlite3_column_int64(stmt, 8);
+		if (cb(&s, arg) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_log(st, "suppressions", sql);
+		return stmt_done(stmt, -1);
+	}
+	return stmt_done(stmt, 0);
 }

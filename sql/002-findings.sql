@@ -30,6 +30,7 @@ CREATE TABLE corr_hits (
 	ts			INTEGER NOT NULL,
 	role			INTEGER NOT NULL,
 	rule			TEXT NOT NULL DEFAULT '',
+	technique		TEXT NOT NULL DEFAULT '',
 	target_key		TEXT NOT NULL DEFAULT '',
 	target_ip		TEXT NOT NULL DEFAULT '',
 	source_key		TEXT NOT NULL DEFAULT '',
