@@ -1,3 +1,57 @@
 #!/bin/sh
-# rules.sh - placeholder until its tests land
-echo "1..0 # SKIP not yet written"
+# rules.sh - run the default rule pack (etc/rules.d, etc/lists.d) over every
+# dataset with ground truth: the shared datasets ($LMH_DATASETS, skipped when
+# absent), the bundled subset in tests/data and the constructed variants in
+# tests/rules.  tests/rulecheck prints the hits, tests/rulecheck.py compares
+# them with each <name>.truth.json and prints the per-rule table.
+. "$top_srcdir/tests/lib.sh"
+
+RULECHECK="$top_builddir/tests/rulecheck"
+RULES="$top_srcdir/etc/rules.d"
+LISTS="$top_srcdir/etc/lists.d"
+: "${PYTHON3:=python3}"
+
+if [ ! -x "$RULECHECK" ]; then
+	echo "1..0 # SKIP tests/rulecheck not built"
+	exit 0
+fi
+
+# the default pack loads cleanly
+"$RULECHECK" "$RULES" "$LISTS" /dev/null 2>"$TMPDIR_T/load.err"
+ok $? "default rule pack loads"
+sed 's/^/# /' "$TMPDIR_T/load.err"
+
+# collect DATASET.hits / DATASET.truth.json pairs
+set --
+for f in "$LMH_DATASETS"/*.ndjson "$top_srcdir"/tests/data/*.ndjson \
+    "$top_srcdir"/tests/rules/*.ndjson; do
+	[ -f "$f" ] || continue
+	truth="${f%.ndjson}.truth.json"
+	[ -f "$truth" ] || continue
+	name=$(basename "$f" .ndjson)
+	hits="$TMPDIR_T/$name.hits"
+	# a dataset bundled in tests/data is a copy of the shared one
+	[ -f "$hits" ] && continue
+	"$RULECHECK" "$RULES" "$LISTS" "$f" >"$hits" 2>"$TMPDIR_T/err"
+	ok $? "rules run over $name"
+	set -- "$@" "$hits" "$truth"
+done
+if [ ! -d "$LMH_DATASETS" ]; then
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - shared datasets # SKIP $LMH_DATASETS absent"
+fi
+
+"$PYTHON3" "$top_srcdir/tests/rulecheck.py" "$RULES" "$@" \
+    >"$TMPDIR_T/check.out"
+ok $? "truth comparison ran"
+while IFS= read -r line; do
+	case "$line" in
+	"#"*)	echo "$line" ;;
+	PASS*"# SKIP")
+		tap_n=$((tap_n + 1))
+		echo "ok $tap_n - ${line#PASS }" ;;
+	PASS*)	ok 0 "${line#PASS }" ;;
+	FAIL*)	ok 1 "${line#FAIL }" ;;
+	esac
+done <"$TMPDIR_T/check.out"
+done_testing
