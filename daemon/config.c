@@ -98,7 +98,7 @@ static const struct conf_key keys[] = {
 	{ "soar", "url", CT_STR, 0, 0, NULL, CF_OPTIONAL, OFF(soar_url), check_url, NULL },
 	{ "soar", "app_key_file", CT_STR, 0, 0, NULL, CF_OPTIONAL | CF_PATH, OFF(app_key_file), NULL, NULL },
 	{ "soar", "app_key", CT_SECRET, 0, 0, NULL, 0, 0, NULL, "app_key_file" },
-	{ "soar", "case_id", CT_STR, 0, 0, NULL, CF_OPTIONAL, OFF(case_id), NULL, NULL },
+	{ "soar", "case_id", CT_STR, 0, 0, NULL, CF_OPTIONAL, OFF(case_id), check_name, NULL },
 	{ "soar", "dry_run", CT_BOOL, 0, 0, "true", 0, OFF(dry_run), NULL, NULL },
 	{ "soar", "comments_per_hour", CT_INT, 1, 3600, "30", 0, OFF(comments_per_hour), NULL, NULL },
 
@@ -186,6 +186,9 @@ static const char *
 check_name(const char *v)
 {
 	const char *p;
+
+	if (strcmp(v, ".") == 0 || strcmp(v, "..") == 0)
+		return "a name of letters, digits, '.', '_' and '-'";
 
 	for (p = v; *p != '\0'; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

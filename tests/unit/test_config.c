@@ -432,6 +432,10 @@ test_errors(void **state)
 	    "asia-southeast1: lower-case letters, digits, '-' and '_')");
 	expect_error("[chronicle]\nproject = a/b\n", "2: bad value 'a/b' for "
 	    "project (expected a name of letters, digits, '.', '_' and '-')");
+	expect_error("[chronicle]\nproject = ..\n", "2: bad value '..' for "
+	    "project (expected a name of letters, digits, '.', '_' and '-')");
+	expect_error("[soar]\ncase_id = ../42\n", "2: bad value '../42' for "
+	    "case_id (expected a name of letters, digits, '.', '_' and '-')");
 	expect_error("[soar]\nurl = ftp://soar\n", "2: bad value 'ftp://soar' "
 	    "for url (expected an https:// or http:// URL)");
 	expect_error("[chronicle]\nendpoint = https://\n", "2: bad value "
@@ -774,12 +778,12 @@ test_syntax(void **state)
 	    "   # a comment inside the value is skipped\r\n"
 	    "  PsExec   \r\n"
 	    "\tfrom workstations\r\n"
-	    "[ soar ]\r\n"
-	    "case_id=\"with = sign and \\\"quotes\\\"\"\r\n"
-	    "url   =   https://x.example  \r\n");
+	    "[ chronicle ]\r\n"
+	    "scope_query=\"with = sign and \\\"quotes\\\"\"\r\n"
+	    "endpoint   =   https://x.example  \r\n");
 	assert_string_equal(cf->hypothesis, "WMI and PsExec from workstations");
-	assert_string_equal(cf->case_id, "with = sign and \"quotes\"");
-	assert_string_equal(cf->soar_url, "https://x.example");
+	assert_string_equal(cf->scope_query, "with = sign and \"quotes\"");
+	assert_string_equal(cf->endpoint, "https://x.example");
 	config_free(cf);
 	/* an optional string set empty is unset */
 	cf = expect_ok("[soar]\ncase_id = \"\"\nurl =\n");
