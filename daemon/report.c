@@ -44,6 +44,10 @@ struct rep_finding {
 	bool		 tripped;
 	bool		 suppressed;
 	char		*explanation;
+	char		*chain;
+	int64_t		 tripped_us;
+	int		 severity;
+	bool		 local;		/* local execution, not lateral */
 	struct rep_evidence *ev;
 	size_t		 nev;
 };
@@ -147,6 +151,16 @@ fmt_time(int64_t us, char *out, size_t len)
 		snprintf(out, len, "-");
 	else
 		format_rfc3339(us, out, len);
+}
+
+/* Format a time frame in hours when whole ("72h"), else like a duration. */
+static void
+fmt_frame(int64_t secs, char *out, size_t len)
+{
+	if (secs > 0 && secs % 3600 == 0)
+		snprintf(out, len, "%lldh", (long long)(secs / 3600));
+	else
+		format_duration(secs, out, len);
 }
 
 /* ---------------------------------------------------------------- */
@@ -259,8 +273,9 @@ evidence_describe(struct store *st, struct rep_evidence *e)
 	}
 	e->ts_us = ev.ts_us;
 	e->host = dupnz(ev.host);
-	e->type = dupnz(ev.event_type);
-	if (ev.path != NULL && strcmp(e->type, "PROCESS_LAUNCH") == 0)
+	e->type = ev.product_event_type != NULL ? xasprintf("%s(%s)",
+	    nz(ev.event_type), ev.product_event_type) : dupnz(ev.event_type);
+	if (ev.path != NULL && strcmp(nz(ev.event_type), "PROCESS_LAUNCH") == 0)
 		e->path = xstrdup(ev.path);
 	event_summary(&line, &ev);
 	e->summary = xstrdup(line.len > 0 ? line.data : "");
@@ -300,6 +315,10 @@ finding_cb(const struct lmh_finding *lf, void *arg)
 	f->tripped = lf->tripped;
 	f->suppressed = lf->suppressed;
 	f->explanation = dupnz(lf->explanation);
+	f->chain = dupnz(lf->chain);
+	f->tripped_us = lf->tripped_us;
+	f->severity = lf->severity;
+	f->local = lf->local;
 	return 0;
 }
 
@@ -468,11 +487,11 @@ is_fanout(const struct rep_finding *f)
 	    strstr(f->kind, "fan-out") != NULL;
 }
 
-/* Does the finding name both a source and a target? */
+/* Does the finding name both a source and a target (and is not local)? */
 static bool
 is_lateral(const struct rep_finding *f)
 {
-	return (*f->source_host != '\0' || *f->source_ip != '\0') &&
+	return !f->local && (*f->source_host != '\0' || *f->source_ip != '\0') &&
 	    (*f->target_host != '\0' || *f->target_ip != '\0' ||
 	    is_fanout(f));
 }
@@ -712,6 +731,7 @@ report_clear(struct report *r)
 		free(f->target_host);
 		free(f->user);
 		free(f->explanation);
+		free(f->chain);
 	}
 	free(r->f);
 	for (i = 0; i < r->ntech; i++)
@@ -854,15 +874,28 @@ text_finding(const struct rep_finding *f, size_t n, FILE *fp)
 	fprintf(fp, "      technique:  %s%s%s\n", f->technique,
 	    name != NULL ? " " : "", name != NULL ? name : "");
 	fprintf(fp, "      source:     %s\n", src);
-	fprintf(fp, "      target:     %s\n", is_fanout(f) && *dst == 'u' ?
+	fprintf(fp, "      target:     %s\n", is_fanout(f) && *f->target_host == '\0' &&
+	    *f->target_ip == '\0' ?
 	    "many (fan-out)" : dst);
 	fprintf(fp, "      user:       %s\n", *f->user ? f->user : "unknown");
 	fprintf(fp, "      first seen: %s\n", t0);
 	fprintf(fp, "      last seen:  %s\n", t1);
 	fprintf(fp, "      count:      %lld\n", (long long)f->count);
+	if (f->severity >= SEV_LOW && f->severity <= SEV_CRITICAL)
+		fprintf(fp, "      severity:   %s\n",
+		    severity_name((enum rule_severity)f->severity));
 	fprintf(fp, "      score:      %lld%s%s\n", (long long)f->score,
 	    f->tripped ? " (tripped: case comment)" : "",
 	    f->suppressed ? " (suppressed)" : "");
+	if (f->tripped_us != 0) {
+		fmt_time(f->tripped_us, t0, sizeof(t0));
+		fprintf(fp, "      tripped at: %s\n", t0);
+	}
+	if (*f->chain != '\0')
+		fprintf(fp, "      chain:      %s\n", f->chain);
+	if (f->local)
+		fprintf(fp, "      class:      local execution on the target, "
+		    "not lateral movement\n");
 	if (*f->explanation != '\0') {
 		fprintf(fp, "      explanation:\n");
 		put_indented(fp, "        ", f->explanation);
@@ -894,7 +927,7 @@ report_text(const struct report *r, FILE *fp)
 
 	fmt_time(r->h->stats.first_us, t0, sizeof(t0));
 	fmt_time(r->h->stats.last_us, t1, sizeof(t1));
-	format_duration(o->lookback, dur, sizeof(dur));
+	fmt_frame(o->lookback, dur, sizeof(dur));
 	fprintf(fp, "LATERAL MOVEMENT HUNT REPORT\n");
 	fprintf(fp, "  hypothesis:  %s\n", o->hypothesis != NULL &&
 	    *o->hypothesis ? o->hypothesis : "(none given)");
@@ -1075,6 +1108,13 @@ json_finding(struct buf *b, const struct rep_finding *f)
 	buf_puts(b, f->suppressed ? "true" : "false");
 	jkey(b, "fanout", false);
 	buf_puts(b, is_fanout(f) ? "true" : "false");
+	jkey(b, "local", false);
+	buf_puts(b, f->local ? "true" : "false");
+	jstr(b, "severity", f->severity >= SEV_LOW &&
+	    f->severity <= SEV_CRITICAL ?
+	    severity_name((enum rule_severity)f->severity) : NULL, false);
+	jtime(b, "tripped_at", f->tripped_us, false);
+	jstr(b, "chain", *f->chain ? f->chain : NULL, false);
 	jstr(b, "explanation", f->explanation, false);
 	jkey(b, "evidence", false);
 	buf_puts(b, "[");
@@ -1158,7 +1198,7 @@ report_json(const struct report *r, FILE *fp)
 
 	buf_init(&b);
 	buf_init(&q);
-	format_duration(o->lookback, dur, sizeof(dur));
+	fmt_frame(o->lookback, dur, sizeof(dur));
 	buf_puts(&b, "{");
 	jstr(&b, "hypothesis", o->hypothesis, true);
 	jstr(&b, "time_frame", dur, false);
