@@ -60,8 +60,6 @@
 #define QUERY_MATCH_LIMIT	1000000
 /* Longest IP text looked up in a CIDR list. */
 #define QUERY_IP_TEXT_MAX	64
-/* labels[] entries examined for one map lookup. */
-#define QUERY_LABELS_MAX	64
 
 enum q_op { OP_EQ, OP_NE, OP_LT, OP_LE, OP_GT, OP_GE };
 enum qv_type { QV_STRING, QV_INT, QV_BOOL, QV_REGEX };
@@ -76,9 +74,7 @@ struct qfield {
 	char		*text;		/* as rendered: a.b.c or a.b["key"] */
 	char		*base;		/* the path before a subscript */
 	char		*key;		/* subscript key, or NULL */
-	struct udm_path	*path;		/* plain path, or P.key object form */
-	struct udm_path	*kpath;		/* labels form: P.key */
-	struct udm_path	*vpath;		/* labels form: P.value */
+	struct udm_path	*path;		/* compiled by udm.c */
 	bool		 flat_event_type; /* read ev->event_type directly */
 };
 
@@ -748,10 +744,6 @@ field_free(struct qfield *f)
 	free(f->key);
 	if (f->path != NULL)
 		udm_path_free(f->path);
-	if (f->kpath != NULL)
-		udm_path_free(f->kpath);
-	if (f->vpath != NULL)
-		udm_path_free(f->vpath);
 }
 
 /* Release a node and everything under it. */
@@ -855,56 +847,20 @@ static bool
 field_copy(struct parser *ps, struct qfield *dst, const struct qfield *src,
     int line, int col);
 
-/* Fill F from its base and key: compile the paths it reads. */
+/*
+ * Fill F from its base and key and compile it; udm.c reads a map key from
+ * an object (additional.fields["X"] is additional.X) or from a labels
+ * array of {key, value}.
+ */
 static bool
 field_compile(struct parser *ps, struct qfield *f, int line, int col)
 {
-	char *p;
-	size_t n;
-	bool plainkey;
-
-	if (f->key == NULL) {
+	if (f->key == NULL)
 		f->text = xstrdup(f->base);
-		f->flat_event_type = strcmp(f->base, "metadata.event_type") == 0;
-		return (f->path = path_compile(ps, f->base, line, col)) != NULL;
-	}
-	{
-		struct buf b;
-		const char *k;
-
-		buf_init(&b);
-		buf_printf(&b, "%s[\"", f->base);
-		for (k = f->key; *k; k++) {
-			if (*k == '"' || *k == '\\')
-				buf_add(&b, "\\", 1);
-			buf_add(&b, k, 1);
-		}
-		buf_puts(&b, "\"]");
-		f->text = b.data;
-	}
-	/* labels form: [{key, value}] */
-	p = xasprintf("%s.key", f->base);
-	f->kpath = path_compile(ps, p, line, col);
-	free(p);
-	p = xasprintf("%s.value", f->base);
-	f->vpath = f->kpath ? path_compile(ps, p, line, col) : NULL;
-	free(p);
-	if (f->vpath == NULL)
-		return false;
-	/* object form: additional.fields["K"] is the JSON additional.K */
-	plainkey = f->key[0] != '\0';
-	for (p = f->key; *p; p++)
-		if (!isalnum((unsigned char)*p))
-			plainkey = false;
-	if (plainkey) {
-		n = strlen(f->base);
-		if (n > 7 && strcmp(f->base + n - 7, ".fields") == 0)
-			n -= 7;
-		p = xasprintf("%.*s.%s", (int)n, f->base, f->key);
-		f->path = udm_path_compile(p, (char[8]){ 0 }, 8);
-		free(p);
-	}
-	return true;
+	else
+		f->text = xasprintf("%s[\"%s\"]", f->base, f->key);
+	f->flat_event_type = strcmp(f->text, "metadata.event_type") == 0;
+	return (f->path = path_compile(ps, f->text, line, col)) != NULL;
 }
 
 /* Copy field SRC into DST for another predicate. */
@@ -1392,6 +1348,11 @@ pred_contains(struct parser *ps, const struct qfield *f, int line, int col)
 		expected(ps, "a \"string\" after CONTAINS");
 		return NULL;
 	}
+	if (ps->cur.slen == 0) {
+		perr(ps, ps->cur.line, ps->cur.col, "CONTAINS \"\" matches"
+		    " everything: give a non-empty string");
+		return NULL;
+	}
 	if (field_is_enum(f)) {
 		perr(ps, line, col, "%s is an enum field: CONTAINS becomes a"
 		    " regex, which UDM search does not allow on it; compare"
@@ -1453,8 +1414,11 @@ parse_field(struct parser *ps, struct qfield *f)
 			expected(ps, "a \"key\" after '['");
 			return false;
 		}
-		if (ps->cur.slen != strlen(ps->cur.sval)) {
-			perr(ps, ps->cur.line, ps->cur.col, "bad key");
+		if (ps->cur.slen == 0 || strpbrk(ps->cur.sval, "\"\\[]") !=
+		    NULL) {
+			perr(ps, ps->cur.line, ps->cur.col, "bad map key: expected"
+			    " a non-empty key without quotes, backslashes or"
+			    " brackets");
 			return false;
 		}
 		f->key = ps->cur.sval;
@@ -1911,40 +1875,6 @@ pred_cb(const struct udm_value *v, void *arg)
 	return pred_value(c->q, c->n, v) ? 1 : 0;
 }
 
-struct labelctx {
-	const struct qfield	*f;
-	uint64_t		 mask;	/* indices whose key matched */
-	int			 idx;
-	const struct ectx	*ec;
-};
-
-/* First pass over labels[].key: note the indices holding the key. */
-static int
-label_key_cb(const struct udm_value *v, void *arg)
-{
-	struct labelctx *l = arg;
-
-	if (l->idx < QUERY_LABELS_MAX && v->s != NULL &&
-	    v->slen == strlen(l->f->key) &&
-	    memcmp(v->s, l->f->key, v->slen) == 0)
-		l->mask |= (uint64_t)1 << l->idx;
-	l->idx++;
-	return 0;
-}
-
-/* Second pass over labels[].value: test the values at noted indices. */
-static int
-label_value_cb(const struct udm_value *v, void *arg)
-{
-	struct labelctx *l = arg;
-	int stop = 0;
-
-	if (l->idx < QUERY_LABELS_MAX && (l->mask & ((uint64_t)1 << l->idx)))
-		stop = pred_cb(v, (void *)l->ec);
-	l->idx++;
-	return stop;
-}
-
 /* Whether any value of the predicate's field satisfies it. */
 static bool
 pred_eval(const struct query *q, const struct qnode *n,
@@ -1963,18 +1893,6 @@ pred_eval(const struct query *q, const struct qnode *n,
 		v.s = ev->event_type;
 		v.slen = strlen(ev->event_type);
 		return pred_value(q, n, &v);
-	}
-	if (f->key != NULL) {
-		struct labelctx l = { f, 0, 0, &c };
-
-		if (udm_path_foreach(ev, f->kpath, label_key_cb, &l) == 0 &&
-		    l.mask != 0) {
-			l.idx = 0;
-			if (udm_path_foreach(ev, f->vpath, label_value_cb, &l))
-				return true;
-		}
-		if (f->path == NULL)
-			return false;
 	}
 	return udm_path_foreach(ev, f->path, pred_cb, &c) != 0;
 }

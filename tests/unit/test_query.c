@@ -278,8 +278,6 @@ static const struct {
 	  "NOT target.process.command_line = /x/ nocase" },
 	{ "target.labels[\"TargetLogonId\"] = \"0x1\"",
 	  "target.labels[\"TargetLogonId\"] = \"0x1\"" },
-	{ "additional.fields[\"a\\\"b\"] = \"1\"",
-	  "additional.fields[\"a\\\"b\"] = \"1\"" },
 };
 
 /* Every construct renders to the expected valid UDM text. */
@@ -444,6 +442,10 @@ static const struct {
 	  " not <" },
 	{ "additional.fields[\"x\"] > true", 1, 1, "t.rules:1:26: true/false"
 	  " need = or !=, not >" },
+	{ "additional.fields[\"a\\\"b\"] = 1", 1, 1, "t.rules:1:19: bad map key:"
+	  " expected a non-empty key without quotes, backslashes or brackets" },
+	{ "additional.fields[\"\"] = 1", 1, 1, "t.rules:1:19: bad map key:"
+	  " expected a non-empty key without quotes, backslashes or brackets" },
 	{ "additional.fields[x] = 1", 1, 1, "t.rules:1:19: expected a \"key\""
 	  " after '[', found 'x'" },
 	{ "additional.fields[\"x\" = 1", 1, 1, "t.rules:1:23: expected ']',"
@@ -489,6 +491,8 @@ static const struct {
 	  " ')', found string \"b\"" },
 	{ "target.ip CONTAINS 5", 1, 1, "t.rules:1:20: expected a \"string\""
 	  " after CONTAINS, found number 5" },
+	{ "target.ip CONTAINS \"\"", 1, 1, "t.rules:1:20: CONTAINS \"\" matches"
+	  " everything: give a non-empty string" },
 	{ "target.ip = \"a\" \x01", 1, 1, "t.rules:1:17: unexpected byte 0x01" },
 	{ "and = 1", 1, 1, "t.rules:1:1: expected a field path, NOT or '(',"
 	  " found 'and'" },
@@ -994,35 +998,68 @@ slurp(const char *path, size_t *len)
 	return b.data;
 }
 
+struct respctx {
+	const struct query	*q;
+	int			 events, hits;
+};
+
+/* udm_parse_response callback: evaluate the query on one element. */
+static int
+resp_cb(const char *elem, size_t elen, void *arg)
+{
+	struct respctx *c = arg;
+	struct lmh_event ev;
+	char why[256];
+
+	if (udm_parse(elem, elen, &ev, why, sizeof why) != 0)
+		fail_msg("response element: %s", why);
+	c->events++;
+	c->hits += query_match(c->q, &ev);
+	udm_event_free(&ev);
+	return 0;
+}
+
 /* Queries evaluate as expected on the files in docs/udm-samples. */
 static void
 test_samples(void **state)
 {
 	static const struct {
 		const char *file, *q;
-		bool want;
+		int hits;		/* events of the file that match */
 	} cases[] = {
 		{ "CONSTRUCTED-winevtlog-7045-service-installed.json",
 		  "metadata.event_type = \"SERVICE_CREATION\" "
 		  "metadata.product_event_type = \"7045\" "
-		  "target.application = /psexesvc/ nocase", true },
+		  "target.application = /psexesvc/ nocase", 1 },
+		{ "CONSTRUCTED-winevtlog-7045-service-installed.json",
+		  "metadata.event_type = \"SERVICE_CREATION\" "
+		  "target.application = \"psexesvc\"", 0 },
 		{ "CONSTRUCTED-sysmon1-services-spawns-psexesvc.json",
 		  "principal.process.file.full_path = /\\\\services\\.exe$/ nocase"
-		  " AND target.process.file.full_path CONTAINS \"psexesvc\"",
-		  true },
+		  " AND target.process.file.full_path CONTAINS \"psexesvc\"", 1 },
+		{ "CONSTRUCTED-sysmon1-services-spawns-psexesvc.json",
+		  "target.process.file.full_path NOT IN @known_services", 1 },
 		{ "CONSTRUCTED-sysmon3-smb-network-connection.json",
 		  "metadata.event_type = \"NETWORK_CONNECTION\" AND target.port ="
 		  " 445 AND target.ip = \"10.0.0.20\" AND principal.ip ="
-		  " \"10.0.0.42\"", true },
+		  " \"10.0.0.42\"", 1 },
 		{ "CONSTRUCTED-sysmon3-smb-network-connection.json",
-		  "target.port = 443", false },
+		  "target.port = 443", 0 },
 		{ "CONSTRUCTED-winevtlog-4688-wmiprvse-spawns-cmd.json",
 		  "principal.process.file.full_path = /\\\\wbem\\\\wmiprvse\\.exe$/"
 		  " nocase target.process.file.full_path ="
-		  " /\\\\(cmd|powershell|pwsh)\\.exe$/ nocase", true },
-		{ "detection-event-mde-process-launch.json",
-		  "metadata.event_type = \"PROCESS_LAUNCH\" AND"
-		  " metadata.product_event_type = \"ProcessCreated\"", true },
+		  " /\\\\(cmd|powershell|pwsh)\\.exe$/ nocase", 1 },
+		{ "legacy-v1-udmsearch-doc-network-connection.json",
+		  "metadata.event_type = \"NETWORK_CONNECTION\" AND target.port ="
+		  " 443 AND principal.ip in cidr %nets", 2 },
+		{ "legacy-v1-udmsearch-doc-network-connection.json",
+		  "target.ip = \"74.125.135.103\"", 1 },
+		{ "legacy-v1-udmsearch-response-sysmon.json",
+		  "metadata.event_type = \"REGISTRY_MODIFICATION\" OR"
+		  " metadata.event_type = \"NETWORK_DNS\"", 2 },
+		{ "legacy-v1-udmsearch-response-sysmon.json",
+		  "metadata.product_event_type = 22 principal.process.file.full_path"
+		  " = /\\\\scripts\\.exe$/ nocase", 1 },
 	};
 	const char *dir = getenv("LMH_DATASETS");
 	char path[1024];
@@ -1031,9 +1068,9 @@ test_samples(void **state)
 
 	(void)state;
 	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct lmh_event ev;
-		struct query *q;
+		struct respctx c = { NULL, 0, 0 };
 		char why[256], *text;
+		bool more;
 
 		if (dir == NULL)
 			break;
@@ -1041,13 +1078,18 @@ test_samples(void **state)
 		    cases[i].file);
 		if ((text = slurp(path, &len)) == NULL)
 			continue;
-		if (udm_parse(text, len, &ev, why, sizeof why) != 0)
-			fail_msg("%s: %s", cases[i].file, why);
-		q = parse_ok(cases[i].q);
-		if (query_match(q, &ev) != cases[i].want)
-			fail_msg("%s on %s", cases[i].q, cases[i].file);
-		query_free(q);
-		udm_event_free(&ev);
+		c.q = parse_ok(cases[i].q);
+		if (strncmp(cases[i].file, "legacy-", 7) == 0) {
+			if (udm_parse_response(text, len, resp_cb, &c, &more, why,
+			    sizeof why) != 0)
+				fail_msg("%s: %s", cases[i].file, why);
+			assert_int_equal(c.events, 2);
+		} else
+			resp_cb(text, len, &c);
+		if (c.hits != cases[i].hits)
+			fail_msg("%s on %s: %d hits, want %d", cases[i].q,
+			    cases[i].file, c.hits, cases[i].hits);
+		query_free((struct query *)c.q);
 		free(text);
 		tested++;
 	}
