@@ -188,7 +188,9 @@ list_read(struct loader *ld, struct lmh_list *l, const char *name)
 			nerr++;
 			continue;
 		}
-		rtrim(line, (size_t)len);
+		/* only the line end here: an escaped trailing space stays */
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
 		if ((vlen = list_unescape(line, &badcol)) == -1) {
 			errlist_add(ld->errs, l->file, lineno, badcol,
 			    "unknown escape (write \\\\ for a backslash)");
