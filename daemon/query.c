@@ -947,8 +947,10 @@ re_compile(struct parser *ps, const char *s, size_t len, bool nocase,
 		    what, off);
 		return NULL;
 	}
-	re = pcre2_compile((PCRE2_SPTR)s, len, nocase ? PCRE2_CASELESS : 0,
-	    &code, &erroff, NULL);
+	/* RE2 semantics: $ only at the very end, no \C */
+	re = pcre2_compile((PCRE2_SPTR)s, len, PCRE2_DOLLAR_ENDONLY |
+	    PCRE2_NEVER_BACKSLASH_C | (nocase ? PCRE2_CASELESS : 0), &code,
+	    &erroff, NULL);
 	if (re == NULL) {
 		pcre2_get_error_message(code, msg, sizeof msg);
 		perr(ps, line, col + (ctx[0] ? 0 : 1 + (int)erroff),
@@ -1151,8 +1153,9 @@ pred_cmp(struct parser *ps, const struct qfield *f, enum q_op op,
 		n->slen = t->slen;
 		t->sval = NULL;
 	} else {
-		expected(ps, "a value (\"string\", number, true, false or"
-		    " /regex/)");
+		expected(ps, t->kind == T_WORD ? "a value (\"string\", number,"
+		    " true, false or /regex/; quote strings and enum values)" :
+		    "a value (\"string\", number, true, false or /regex/)");
 		node_free(n);
 		return NULL;
 	}
@@ -1639,8 +1642,13 @@ query_parse(const char *text, const char *file, int line, int col,
 {
 	struct parser ps;
 	struct query *q;
-	size_t len = strlen(text);
+	size_t len;
 
+	if (text == NULL) {
+		errlist_add(errs, file, line, col, "no query");
+		return NULL;
+	}
+	len = strlen(text);
 	if (line < 1)
 		line = 1;
 	if (col < 1)

@@ -124,10 +124,10 @@ static const char *const ev_json[EV_MAX] = {
 	    "\"2025-01-10T12:00:06Z\",\"eventType\":\"NETWORK_CONNECTION\"},"
 	    "\"target\":{\"port\":\"445\",\"ip\":[\"192.168.1.7\"]},"
 	    "\"network\":{\"sentBytes\":1.5e3},\"additional\":{\"ok\":true}}",
-	/* a value holding a slash and a quote */
+	/* a value holding a slash, a quote and a final newline */
 	[EV_NEWLINE] = "{\"metadata\":{\"id\":\"NNNN\",\"eventTimestamp\":"
 	    "\"2025-01-10T12:00:06Z\",\"eventType\":\"PROCESS_LAUNCH\"},"
-	    "\"target\":{\"process\":{\"commandLine\":\"a/b \\\"q\\\" c\\\\d\"}}}",
+	    "\"target\":{\"process\":{\"commandLine\":\"a/b \\\"q\\\" c\\\\d\\n\"}}}",
 	/* legacy udmSearch doc example (target.port 443, lowerCamelCase) */
 	[EV_SAMPLE_NET] = "{\"metadata\":{\"id\":\"SSSS\",\"eventTimestamp\":"
 	    "\"2020-12-21T03:54:00.404Z\",\"eventType\":\"NETWORK_CONNECTION\","
@@ -438,6 +438,9 @@ static const struct {
 	  " 'target.port.': expected a name after '.'" },
 	{ "= 1", 1, 1, "t.rules:1:1: expected a field path, NOT or '(',"
 	  " found '='" },
+	{ "metadata.event_type = PROCESS_LAUNCH", 1, 1, "t.rules:1:23: expected"
+	  " a value (\"string\", number, true, false or /regex/; quote strings"
+	  " and enum values), found 'PROCESS_LAUNCH'" },
 	{ "target.port < /x/", 1, 1, "t.rules:1:15: a regex needs = or !=,"
 	  " not <" },
 	{ "additional.fields[\"x\"] > true", 1, 1, "t.rules:1:26: true/false"
@@ -750,6 +753,8 @@ static const struct {
 	  "create/ nocase", EV_WMIPRV, true },
 	{ "target.process.command_line = /a\\/b \"q\" c\\\\d/", EV_NEWLINE,
 	  true },
+	{ "target.process.command_line = /c\\\\d$/", EV_NEWLINE, false },
+	{ "target.process.command_line = /c\\\\d\\n$/", EV_NEWLINE, true },
 	{ "target.port = /^44/", EV_NET445, false },
 	{ "principal.port = /^44/", EV_NET445, true },
 	/* the dialect: CONTAINS and IN compare case-insensitively */
