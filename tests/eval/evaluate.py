@@ -13,7 +13,11 @@ and compare the findings with the ground truth:
     evidence holds one of those events;
   * false positives: findings whose evidence holds only background (not
     labelled) or `malicious_other` events (`ambiguous` evidence is scored
-    neither way, so a finding with ambiguous evidence is not counted);
+    neither way, so a finding with ambiguous evidence is not counted).  A
+    finding the daemon itself classifies as local execution ("local": true,
+    e.g. PsExec -s on one host) is counted apart as "local", not as a false
+    positive: the datasets' README asks a precise detector to "stay quiet
+    or classify it differently", and such a finding never trips a case;
   * source and target: for each finding with malicious evidence, the
     scenario it mostly points at (most evidence events) gives the expected
     hosts (see expected_sides), and the finding's source and target are
@@ -190,7 +194,7 @@ def score_dataset(report, truth, labels, verbose):
         if lab["category"] == "malicious" and lab.get("scenario") is not None:
             present.setdefault(lab["scenario"], set()).add(lab.get("hostname") or "")
     detected = set()
-    res = {"scenarios": len(present), "detected": 0, "findings": 0, "fp": 0,
+    res = {"scenarios": len(present), "detected": 0, "findings": 0, "fp": 0, "local": 0,
            "src_ok": 0, "src_checked": 0, "tgt_ok": 0, "tgt_checked": 0,
            "hard_negative": not present, "missed": [], "details": []}
     for f in report.get("findings", []):
@@ -204,6 +208,11 @@ def score_dataset(report, truth, labels, verbose):
                 scen_votes[lab["scenario"]] = scen_votes.get(lab["scenario"], 0) + 1
         detected.update(scen_votes)
         line = "finding %s %s %s: " % (f.get("id"), f.get("kind"), f.get("technique"))
+        if "malicious" not in cats and "ambiguous" not in cats and f.get("local"):
+            res["local"] += 1
+            res["details"].append(line + "classified local (evidence: %s)" %
+                                  ", ".join(sorted(set(cats)) or ["none"]))
+            continue
         if "malicious" not in cats and "ambiguous" not in cats:
             res["fp"] += 1
             res["details"].append(line + "FALSE POSITIVE (evidence: %s)" %
@@ -298,24 +307,24 @@ def main():
             for line in res["details"]:
                 print("# %s: %s" % (name, line))
 
-    hdr = "%-40s %7s %9s %8s %4s %9s %9s" % (
-        "dataset", "events", "scenarios", "findings", "FP", "source", "target")
+    hdr = "%-40s %7s %9s %8s %4s %5s %9s %9s" % (
+        "dataset", "events", "scenarios", "findings", "FP", "local", "source", "target")
     print(hdr)
     print("-" * len(hdr))
-    tot = {k: 0 for k in ("events", "scenarios", "detected", "findings", "fp",
+    tot = {k: 0 for k in ("events", "scenarios", "detected", "findings", "fp", "local",
                           "src_ok", "src_checked", "tgt_ok", "tgt_checked")}
     for r in rows:
-        print("%-40s %7d %9s %8d %4d %9s %9s%s" % (
+        print("%-40s %7d %9s %8d %4d %5d %9s %9s%s" % (
             r["name"][:40], r["events"], frac(r["detected"], r["scenarios"]),
-            r["findings"], r["fp"], frac(r["src_ok"], r["src_checked"]),
+            r["findings"], r["fp"], r["local"], frac(r["src_ok"], r["src_checked"]),
             frac(r["tgt_ok"], r["tgt_checked"]),
             "  (hard negative)" if r["hard_negative"] else ""))
         for k in tot:
             tot[k] += r[k]
     print("-" * len(hdr))
-    print("%-40s %7d %9s %8d %4d %9s %9s" % (
+    print("%-40s %7d %9s %8d %4d %5d %9s %9s" % (
         "TOTAL", tot["events"], frac(tot["detected"], tot["scenarios"]),
-        tot["findings"], tot["fp"], frac(tot["src_ok"], tot["src_checked"]),
+        tot["findings"], tot["fp"], tot["local"], frac(tot["src_ok"], tot["src_checked"]),
         frac(tot["tgt_ok"], tot["tgt_checked"])))
     recall = tot["detected"] / tot["scenarios"] if tot["scenarios"] else 1.0
     print("recall %.3f (%d/%d scenarios), %d false-positive finding(s)" % (
