@@ -940,6 +940,7 @@ teardown(void **state)
 	return 0;
 }
 
+/* Run every test of this file. */
 int
 main(void)
 {

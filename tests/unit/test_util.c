@@ -298,6 +298,7 @@ test_alloc(void **state)
 	free(xmalloc(0));
 }
 
+/* Run every test of this file. */
 int
 main(void)
 {
