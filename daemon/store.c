@@ -519,25 +519,50 @@ store_event_count(struct store *st)
 	return stmt_done(stmt, 0) == 0 ? n : -1;
 }
 
-/* The raw JSON of an event by metadata.id appended to OUT; 0 ok, -1 missing. */
+/* Append column 0 of the row STMT is on to OUT. */
+static void
+raw_out(sqlite3_stmt *stmt, struct buf *out)
+{
+	buf_add(out, sqlite3_column_text(stmt, 0),
+	    (size_t)sqlite3_column_bytes(stmt, 0));
+}
+
+/*
+ * The raw JSON of an event by metadata.id appended to OUT; 0 ok, -1
+ * missing.  Events are indexed by (time, ID) only: the time comes from
+ * the finding evidence that names the event (finding_events), so only an
+ * ID that no finding names costs a scan of the events table.
+ */
 int
 store_event_raw(struct store *st, const char *id, struct buf *out)
 {
-	static const char sql[] = "SELECT raw FROM events WHERE id = ?";
+	static const char by_evidence[] = "SELECT e.raw FROM finding_events "
+	    "AS f JOIN events AS e ON e.ts = f.ts AND e.id = f.event_id "
+	    "WHERE f.event_id = ?1 LIMIT 1";
+	static const char by_scan[] = "SELECT raw FROM events WHERE id = ?1 "
+	    "LIMIT 1";
 	sqlite3_stmt *stmt;
 	int rc;
 
-	if ((stmt = prepared(st, sql)) == NULL)
+	if ((stmt = prepared(st, by_evidence)) != NULL) {
+		bind_text(stmt, 1, id);
+		if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			raw_out(stmt, out);
+			return stmt_done(stmt, 0);
+		}
+		if (rc != SQLITE_DONE)
+			store_log(st, "event", by_evidence);
+		stmt_done(stmt, 0);
+	}
+	if ((stmt = prepared(st, by_scan)) == NULL)
 		return -1;
 	bind_text(stmt, 1, id);
-	rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
-		buf_add(out, sqlite3_column_text(stmt, 0),
-		    (size_t)sqlite3_column_bytes(stmt, 0));
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		raw_out(stmt, out);
 		return stmt_done(stmt, 0);
 	}
 	if (rc != SQLITE_DONE)
-		store_log(st, "event", sql);
+		store_log(st, "event", by_scan);
 	return stmt_done(stmt, -1);
 }
 

@@ -1,13 +1,14 @@
 -- 001-events.sql: UDM events, poll cursors and the case-comment outbox.
 --
--- events: one row per UDM event, unique on metadata.id (overlapping poll
--- windows deliver duplicates; INSERT OR IGNORE drops them).  The flat
--- columns are what rules and correlation read; raw keeps the event's JSON
--- as evidence.  ts is UTC microseconds.  The *_ip columns hold the first IP
--- of each side; every IP of every side is in event_ips for the joins.
+-- events: one row per UDM event, unique on (eventTimestamp, metadata.id):
+-- overlapping poll windows and replays deliver the same event again, with
+-- the same ID and time, and INSERT OR IGNORE drops it.  The flat columns
+-- are what rules and correlation read; raw keeps the event's JSON as
+-- evidence.  ts is UTC microseconds.  The *_ip columns hold the first IP
+-- of each side (the raw JSON has them all).
 CREATE TABLE events (
 	rowid			INTEGER PRIMARY KEY,
-	id			TEXT NOT NULL UNIQUE,
+	id			TEXT NOT NULL,
 	ts			INTEGER NOT NULL,
 	event_type		TEXT,
 	product_event_type	TEXT,
@@ -35,26 +36,14 @@ CREATE TABLE events (
 	raw			TEXT NOT NULL
 );
 
--- Correlation looks up what happened on a host around a time (remote
--- execution on T joins connections to T), and retention deletes by time.
--- Host names are stored as the event gives them; the host columns compare
--- without case (COLLATE NOCASE), so "host = ?" uses these indexes.
-CREATE INDEX events_target_host_ts ON events (target_host, ts);
-CREATE INDEX events_host_ts ON events (host, ts);
-CREATE INDEX events_ts ON events (ts);
-
--- Every IP of every side of an event (side: 'p' principal, 't' target,
--- 's' src), with the event's port on that side and its time copied so a
--- join "connections to IP near t" is one index range scan.
-CREATE TABLE event_ips (
-	event			INTEGER NOT NULL REFERENCES events (rowid) ON DELETE CASCADE,
-	side			TEXT NOT NULL CHECK (side IN ('p', 't', 's')),
-	ip			TEXT NOT NULL,
-	port			INTEGER,
-	ts			INTEGER NOT NULL
-);
-CREATE INDEX event_ips_ip_ts ON event_ips (ip, ts);
-CREATE INDEX event_ips_event ON event_ips (event);
+-- The only index events has: time first, then ID.  New events are recent,
+-- so each batch adds to the end of this index and the cost of an insert
+-- does not grow with the history kept (an index on the random ID alone
+-- would touch one random page per insert).  It finds duplicates, serves
+-- retention (ts < horizon) and evidence lookups by (time, ID).
+-- Correlation keeps its own small, indexed tables of rule hits and
+-- host <-> IP pairs (002-findings.sql) and never scans events.
+CREATE UNIQUE INDEX events_ts_id ON events (ts, id);
 
 -- Per source, the end of the last fully processed window (UTC µs).
 CREATE TABLE cursors (

@@ -255,12 +255,15 @@ not_a_database(void **state)
 	assert_non_null(strstr(why, dbpath("junk.db")));
 }
 
-/* The same metadata.id twice: stored once, the second counted. */
+/*
+ * The same event twice (same metadata.id and time, as overlapping poll
+ * windows deliver it): stored once, the second counted.
+ */
 static void
 duplicates_ignored(void **state)
 {
 	struct lmh_event a = mkevent("dup", 1000, "{\"a\":1}");
-	struct lmh_event b = mkevent("dup", 2000, "{\"b\":2}");
+	struct lmh_event b = mkevent("dup", 1000, "{\"b\":2}");
 	struct lmh_event c = mkevent("other", 3000, "{\"c\":3}");
 	struct buf raw;
 	char why[256];
@@ -286,6 +289,12 @@ duplicates_ignored(void **state)
 	assert_int_equal(store_event_raw(st, "dup", &raw), 0);
 	assert_string_equal(raw.data, "{\"a\":1}");
 	buf_free(&raw);
+
+	/* the same ID at another time is another event (unique on both) */
+	b = mkevent("dup", 2000, "{\"b\":2}");
+	assert_int_equal(store_insert_event(st, &b), 1);
+	assert_int_equal(store_event_count(st), 3);
+	assert_int_equal(store_stats(st)->duplicates, 1);
 	store_close(st);
 }
 
