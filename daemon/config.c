@@ -1000,23 +1000,41 @@ resolve_paths(struct parser *p)
 		    "socket path is longer than %d bytes", LMH_SOCKET_PATH_MAX);
 }
 
-/* Parse PATH into a new config; on error fill ERRS and return NULL. */
+/* Append the messages of FROM to TO (within TO's cap) and empty FROM. */
+static void
+errlist_move(struct errlist *to, struct errlist *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->n; i++)
+		errlist_add(to, NULL, 0, 0, "%s", from->msgs[i]);
+	errlist_free(from);
+}
+
+/*
+ * Parse PATH into a new config; on error fill ERRS and return NULL.
+ * Errors are collected in a list of this file's own, so that a caller's
+ * list already full cannot hide them.
+ */
 struct lmh_config *
 config_load(const char *path, struct errlist *errs)
 {
+	struct errlist mine = { NULL, 0 };
 	struct parser p;
 	struct buf text;
-	size_t before = errs->n, off, len;
+	size_t off, len;
 	char *s, *nl;
 	int line;
 
-	if (read_file(path, &text, errs) == -1)
+	if (read_file(path, &text, &mine) == -1) {
+		errlist_move(errs, &mine);
 		return NULL;
+	}
 	memset(&p, 0, sizeof(p));
 	p.cf = xcalloc(1, sizeof(*p.cf));
 	p.cf->path = xstrdup(path);
 	p.cf->dir = dir_of(path);
-	p.errs = errs;
+	p.errs = &mine;
 	p.file = path;
 	p.section = SEC_NONE;
 	p.pending = -1;
@@ -1039,10 +1057,11 @@ config_load(const char *path, struct errlist *errs)
 	buf_free(&p.value);
 	buf_free(&text);
 
-	if (errs->n == before)
+	if (mine.n == 0)
 		cross_checks(&p);
 	resolve_paths(&p);
-	if (errs->n != before) {
+	if (mine.n != 0) {
+		errlist_move(errs, &mine);
 		config_free(p.cf);
 		return NULL;
 	}

@@ -550,6 +550,7 @@ static void
 test_errors_max(void **state)
 {
 	struct errlist errs = { NULL, 0 };
+	struct lmh_config *cf;
 	struct buf b;
 	char *path;
 	int i;
@@ -562,6 +563,14 @@ test_errors_max(void **state)
 	path = write_file(b.data);
 	assert_null(config_load(path, &errs));
 	assert_int_equal(errs.n, LMH_CONF_ERRORS_MAX);
+	/* a caller's list already full still gets NULL for a bad file */
+	assert_null(config_load(path, &errs));
+	assert_int_equal(errs.n, LMH_CONF_ERRORS_MAX);
+	free(path);
+	path = write_file("[hunt]\n");
+	cf = config_load(path, &errs);
+	assert_non_null(cf);
+	config_free(cf);
 	errlist_free(&errs);
 	free(path);
 	buf_free(&b);
