@@ -21,6 +21,25 @@ fi
 ok $? "default rule pack loads"
 sed 's/^/# /' "$TMPDIR_T/load.err"
 
+# lmhuntd: the pack lints clean and --print-query ANDs the scope into
+# every server-side query
+if [ -x "$LMHUNTD" ]; then
+	"$LMHUNTD" -n -f "$top_srcdir/etc/lmhuntd.conf" >"$TMPDIR_T/n.out" \
+	    2>"$TMPDIR_T/n.err"
+	ok $? "lmhuntd -n accepts the sample config and the pack"
+	is "$(grep -c warning "$TMPDIR_T/n.err")" 0 "the pack lints clean"
+	"$LMHUNTD" --print-query -f "$top_srcdir/etc/lmhuntd.conf" \
+	    --scope 'principal.hostname = /corp/ nocase' >"$TMPDIR_T/q.out"
+	ok $? "lmhuntd --print-query"
+	nq=$(wc -l <"$TMPDIR_T/q.out")
+	ok $([ "$nq" -ge 1 ] && echo 0 || echo 1) "--print-query printed $nq queries"
+	is "$(grep -vc '^(principal.hostname = /corp/ nocase) AND (' \
+	    "$TMPDIR_T/q.out")" 0 "every query is ANDed with the scope"
+else
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - lmhuntd checks # SKIP $LMHUNTD not built"
+fi
+
 # collect DATASET.hits / DATASET.truth.json pairs
 set --
 for f in "$LMH_DATASETS"/*.ndjson "$top_srcdir"/tests/data/*.ndjson \
