@@ -30,6 +30,8 @@ static char *cidr_items[] = { "10.0.0.0/8", "192.168.1.7", "fe80::/10" };
 static char *re_items[] = { "psexesvc", "^remcom" };
 static char *badre_items[] = { "ok", "a(b" };
 static char *badcidr_items[] = { "10.0.0.0/33" };
+static char *v6_items[] = { "fe80::/10" };
+static char *odd_items[] = { "10.0.2.16/31", "::ffff:0:0/96" };
 static char *lookre_items[] = { "(?=x)" };
 static const struct lmh_list lists[] = {
 	{ "known_services", svc_items, 2, "lists.d/known_services.txt" },
@@ -39,6 +41,8 @@ static const struct lmh_list lists[] = {
 	{ "badcidr", badcidr_items, 1, "lists.d/badcidr.txt" },
 	{ "lookre", lookre_items, 1, "lists.d/lookre.txt" },
 	{ "empty", NULL, 0, "lists.d/empty.txt" },
+	{ "v6", v6_items, 1, "lists.d/v6.txt" },
+	{ "odd", odd_items, 2, "lists.d/odd.txt" },
 };
 
 /* The list lookup handed to query_parse. */
@@ -791,6 +795,15 @@ static const struct {
 	{ "principal.ip in cidr %nets", EV_SAMPLE_NET, true },
 	{ "principal.hostname in cidr %nets", EV_SAMPLE_NET, false },
 	{ "target.ip in %empty", EV_SAMPLE_NET, false },
+	{ "principal.ip in cidr %v6", EV_NET445, true },
+	{ "target.ip in cidr %v6", EV_NET445, false },
+	{ "target.ip in cidr %odd", EV_NET445, false },	/* .19 not in .16/31 */
+	{ "src.ip in cidr %odd", EV_5145, true },		/* .16 */
+	{ "src.ip in cidr %odd", EV_4624, true },		/* .17 */
+	{ "principal.ip in cidr %odd", EV_5145, false },	/* .18 */
+	{ "target.ip in cidr %odd", EV_SAMPLE_NET, false },
+	{ "target.ip in %nets", EV_PORTSTR, true },	/* exact membership */
+	{ "target.ip in %nets", EV_NET445, false },
 	/* labels arrays and plain objects */
 	{ "target.labels[\"TargetLogonId\"] = \"0x000000000017e29a\"", EV_4624,
 	  true },
