@@ -544,6 +544,8 @@ rules_read_file(struct loader *ld, const char *file)
 			continue;
 		if (p != line) {
 			/* an indented line continues the previous value */
+			if (last == K_NKEYS)	/* of a key already refused */
+				continue;
 			if (last == -1) {
 				errlist_add(ld->errs, file, lineno, 1,
 				    "indented line continues no key");
@@ -581,6 +583,8 @@ rules_read_file(struct loader *ld, const char *file)
 		for (i = 0; i < K_NKEYS; i++)
 			if (strcmp(k, key_names[i]) == 0)
 				break;
+		/* a refused key's continuation lines are skipped quietly */
+		last = K_NKEYS;
 		if (i == K_NKEYS) {
 			errlist_add(ld->errs, file, lineno, 1,
 			    "unknown key '%s' (want title, techniques, "
@@ -822,10 +826,13 @@ rules_match(const struct ruleset *rs, const struct lmh_event *ev,
     const struct rule **hits, size_t max)
 {
 	const struct rules_index *ix = rs->index;
-	const struct rules_bucket *b = &ix->other;
+	const struct rules_bucket *b;
 	const char *t = ev->event_type;
 	size_t i, n = 0;
 
+	if (ix == NULL)		/* not built by rules_load */
+		return 0;
+	b = &ix->other;
 	if (t != NULL) {
 		for (i = 0; i < ix->n; i++) {
 			if (ix->buckets[i].event_type[0] == t[0] &&

@@ -279,6 +279,25 @@ test_errors_keys(void **state)
 	    "a.rules:1:1: indented line continues no key", NULL);
 }
 
+/* A refused key's continuation lines add no further errors. */
+static void
+test_errors_continuation(void **state)
+{
+	struct errlist errs = { NULL, 0 };
+
+	(void)state;
+	assert_null(load1("[rule a]\nquery = target.port = 445\n"
+	    "colour = red\n  and blue\n  and green\n"
+	    "query = target.port = 1\n  OR target.port = 2\n",
+	    NULL, NULL, &errs, NULL));
+	assert_int_equal(errs.n, 2);
+	assert_true(has_msg(&errs, ":3:1: unknown key 'colour'",
+	    (char *)NULL));
+	assert_true(has_msg(&errs, ":6:1: duplicate key 'query'",
+	    (char *)NULL));
+	errlist_free(&errs);
+}
+
 /* More than LMH_TECHNIQUES_MAX techniques. */
 static void
 test_errors_techniques_max(void **state)
@@ -849,6 +868,7 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_attack),
 		cmocka_unit_test(test_errors_keys),
+		cmocka_unit_test(test_errors_continuation),
 		cmocka_unit_test(test_errors_techniques_max),
 		cmocka_unit_test(test_errors_duplicate),
 		cmocka_unit_test(test_errors_query),
