@@ -23,7 +23,7 @@ extern const struct schema_migration schema_migrations[];
 extern const size_t schema_nmigrations;
 
 #define STORE_BUSY_TIMEOUT_MS	1000	/* only an external reader/writer waits */
-#define STORE_CACHE_KIB		65536	/* page cache: keeps index pages hot */
+#define STORE_CACHE_KIB		16384	/* page cache: a batch's pages fit */
 
 /* one cached prepared statement, keyed by its SQL text */
 struct store_stmt {
