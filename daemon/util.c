@@ -264,6 +264,19 @@ days_from_civil(int64_t y, int m, int d)
 	return era * 146097 + doe - 719468;
 }
 
+/* The number of days in month M (1-12) of year Y. */
+static int
+days_in_month(int y, int m)
+{
+	static const int mdays[12] = {
+		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
+	};
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return mdays[m - 1];
+}
+
 /* Read N decimal digits at *P; -1 when one is missing. */
 static int
 digits(const char **p, int n)
@@ -294,7 +307,7 @@ parse_rfc3339(const char *s, int64_t *us)
 		return -1;
 	if ((y = digits(&p, 4)) < 0 || *p++ != '-' ||
 	    (mo = digits(&p, 2)) < 1 || mo > 12 || *p++ != '-' ||
-	    (d = digits(&p, 2)) < 1 || d > 31 ||
+	    (d = digits(&p, 2)) < 1 || d > days_in_month(y, mo) ||
 	    (*p != 'T' && *p != 't' && *p != ' '))
 		return -1;
 	p++;
