@@ -396,15 +396,24 @@ void	 store_close(struct store *);
 int	 store_begin(struct store *);		/* BEGIN IMMEDIATE */
 int	 store_commit(struct store *);
 int	 store_rollback(struct store *);
-/* Insert one event: 1 inserted (ev->rowid set), 0 duplicate, -1 error. */
+/*
+ * Insert one event: 1 inserted (ev->rowid set), 0 duplicate (the same
+ * metadata.id at the same time is stored already), -1 error.
+ */
 int	 store_insert_event(struct store *, struct lmh_event *);
 /* Delete events older than BEFORE_US, at most CHUNK rows per call. */
 int64_t	 store_prune(struct store *, int64_t before_us, int chunk);
+/* The cursor of SOURCE: 1 found (*US set), 0 none (*US = 0), -1 error. */
 int	 store_cursor_get(struct store *, const char *source, int64_t *us);
+/* Set the cursor of SOURCE (in the caller's batch); 0 or -1. */
 int	 store_cursor_set(struct store *, const char *source, int64_t us);
 const struct store_stats *store_stats(const struct store *);
 int64_t	 store_event_count(struct store *);
-/* The raw JSON of an event by metadata.id into OUT; 0 ok, -1 missing. */
+/*
+ * The raw JSON of an event by metadata.id appended to OUT; 0 ok, -1
+ * missing.  Fast for finding evidence (finding_events gives its time);
+ * any other ID costs a scan of the events table.
+ */
 int	 store_event_raw(struct store *, const char *id, struct buf *out);
 
 /*

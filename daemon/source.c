@@ -280,7 +280,8 @@ read_whole(struct reader *r, struct batch *b, bool response)
 		if (udm_parse_response(r->buf + r->off, len, response_elem, b,
 		    &more, why, sizeof(why)) == -1 && !b->aborted) {
 			b->elem = 0;
-			bad_event(b, why[0] != '\0' ? why : "bad response body");
+			bad_event(b, why[0] != '\0' ? why :
+			    "bad response body");
 		}
 		b->elem = 0;
 	}

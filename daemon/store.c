@@ -22,7 +22,7 @@ struct schema_migration { int version; const char *name; const char *sql; };
 extern const struct schema_migration schema_migrations[];
 extern const size_t schema_nmigrations;
 
-#define STORE_BUSY_TIMEOUT_MS	1000	/* only an external reader/writer waits */
+#define STORE_BUSY_TIMEOUT_MS	1000	/* only another process waits */
 #define STORE_CACHE_KIB		16384	/* page cache: a batch's pages fit */
 
 /* one cached prepared statement, keyed by its SQL text */
@@ -99,7 +99,7 @@ stmt_done(sqlite3_stmt *stmt, int rc)
 	return rc;
 }
 
-/* Bind TEXT (NULL binds SQL NULL) at IDX; SQLITE_STATIC: it outlives the step. */
+/* Bind TEXT (NULL: SQL NULL) at IDX; SQLITE_STATIC, as it outlives the step. */
 static int
 bind_text(sqlite3_stmt *stmt, int idx, const char *text)
 {
@@ -186,15 +186,18 @@ store_migrate(struct store *st, char *why, size_t whylen)
 		m = &schema_migrations[i];
 		if (m->version <= have)
 			continue;
-		sql = xasprintf("BEGIN IMMEDIATE;\n%s\nPRAGMA user_version = %d;\n"
-		    "COMMIT;", m->sql != NULL ? m->sql : "", m->version);
+		sql = xasprintf("BEGIN IMMEDIATE;\n%s\n"
+		    "PRAGMA user_version = %d;\nCOMMIT;",
+		    m->sql != NULL ? m->sql : "", m->version);
 		if (sqlite3_exec(st->db, sql, NULL, NULL, &err) != SQLITE_OK) {
 			snprintf(why, whylen, "%s: migration %s: %s", st->path,
-			    m->name, err != NULL ? err : sqlite3_errmsg(st->db));
+			    m->name, err != NULL ? err :
+			    sqlite3_errmsg(st->db));
 			sqlite3_free(err);
 			free(sql);
 			if (!sqlite3_get_autocommit(st->db))
-				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL,
+				    NULL);
 			return -1;
 		}
 		free(sql);
@@ -267,7 +270,8 @@ store_open(const char *path, char *why, size_t whylen)
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		snprintf(why, whylen, "%s: cannot open database: %s%s", path,
-		    st->db != NULL ? sqlite3_errmsg(st->db) : sqlite3_errstr(rc),
+		    st->db != NULL ? sqlite3_errmsg(st->db) :
+		    sqlite3_errstr(rc),
 		    access(path, F_OK) == 0 || errno != ENOENT ? "" :
 		    " (is its directory there and writable?)");
 		goto fail;
