@@ -1251,8 +1251,9 @@ pred_list(struct parser *ps, const struct qfield *f, int line, int col)
 		return NULL;
 	}
 	advance(ps);
-	/* @list is the runbook's dialect: case-insensitive like IN (...) */
-	n->nocase = at;
+	/* @list is the runbook's dialect: case-insensitive like IN (...);
+	 * case means nothing to a CIDR */
+	n->nocase = at && kind != QN_LIST_CIDR;
 	if (is_kw(&ps->cur, "nocase")) {
 		if (kind == QN_LIST_CIDR) {
 			perr(ps, ps->cur.line, ps->cur.col, "nocase does not"

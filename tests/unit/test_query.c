@@ -253,6 +253,9 @@ static const struct {
 	{ "target.application in regex %svc_re nocase",
 	  "target.application in regex %svc_re nocase" },
 	{ "principal.ip in cidr %nets", "principal.ip in cidr %nets" },
+	{ "principal.ip in cidr @nets", "principal.ip in cidr %nets" },
+	{ "target.application in regex @svc_re",
+	  "target.application in regex %svc_re nocase" },
 	{ "not target.process.file.full_path in %known_services nocase",
 	  "NOT target.process.file.full_path in %known_services nocase" },
 	/* the runbook's dialect, rewritten to valid UDM */
