@@ -842,11 +842,6 @@ path_compile(struct parser *ps, const char *p, int line, int col)
 	return up;
 }
 
-/* Copy field F (compiling paths again) for another predicate. */
-static bool
-field_copy(struct parser *ps, struct qfield *dst, const struct qfield *src,
-    int line, int col);
-
 /*
  * Fill F from its base and key and compile it; udm.c reads a map key from
  * an object (additional.fields["X"] is additional.X) or from a labels
