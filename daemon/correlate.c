@@ -16,12 +16,13 @@
  * target named by IP is resolved through assets, learned from events
  * that carry a host and its own IP, nearest in time (DHCP reuses IPs).
  *
- * Clock: events further than max_clock_skew from the reference time are
- * counted and not correlated.  The reference is correlate_set_now() when
- * set (the daemon: the wall clock), else the batch's median event time,
- * so replays of old data (--once over 2019-2020 datasets) work and one
- * skewed event cannot move the reference.  Suppressions expire by the
- * same reference time.
+ * Clock: an event more than max_clock_skew in the future of the reference
+ * time is counted (rejected_skew) and not correlated.  The reference is
+ * the wall clock, or the time given to correlate_set_now(); only in that
+ * second case (the daemon's live polls) are events older than lookback +
+ * max_clock_skew before it rejected too, since a replay (--once, backfill)
+ * legitimately carries events of any age (the datasets are from
+ * 2019-2020).  Suppressions expire and findings trip by the same reference.
  */
 #include "config.h"
 
@@ -44,6 +45,8 @@
 #define FL_WORKSTATION	0x080	/* source looks like a workstation */
 #define FL_LOCAL	0x100	/* local execution (store.c mirrors this bit) */
 #define FL_LOCAL_HINT	0x200	/* a local client was seen on the target */
+#define FL_STRONG_REMOTE (FL_CH_PIPE | FL_CH_WRITE | FL_CH_T1570 | \
+			 FL_CH_LAUNCH)
 #define FL_CHAINS	(FL_CH_LOGON | FL_CH_WRITE | FL_CH_T1570 | \
 			 FL_CH_PIPE | FL_CH_LAUNCH)
 
@@ -107,6 +110,7 @@ struct correlator {
 	size_t			 nfchecked;
 	struct buf		 mem;		/* finding strings */
 	struct buf		 mem2;
+	struct udm_path		*desc_path;	/* security_result.description */
 };
 
 /* one hit row being built, with the storage for its strings */
@@ -304,29 +308,40 @@ is_network(const struct lmh_event *ev)
 	    strncmp(ev->event_type, "NETWORK_", 8) == 0;
 }
 
+/* Is this a well-known port of remote execution (SMB, RPC endpoint mapper)? */
+static bool
+smb_port(int port)
+{
+	return port == 445 || port == 139 || port == 135;
+}
+
 /*
- * The event host's own IP, or NULL: principal.ip of host events, and of
- * a connection the side on the logging host (outbound: principal,
- * inbound: target); with no direction the connection tells nothing.
+ * Is a connection logged with its sides reversed (old Sysmon writes an
+ * inbound SMB connection with the local :445 as the source)?  Then the
+ * principal is the server.
+ */
+static bool
+net_swapped(const struct lmh_event *ev)
+{
+	/* only well-known ports: dynamic RPC ports are client ports too */
+	return smb_port(ev->principal_port) && !smb_port(ev->target_port);
+}
+
+/*
+ * The event host's own IP, or NULL: principal.ip of host events.  A
+ * connection's sides are not trusted for this (old Sysmon reverses
+ * inbound connections; stock Chronicle data may lack the direction).
  */
 static const char *
 own_ip(const struct lmh_event *ev)
 {
-	const char *const *ips = ev->principal_ip;
-	int i, n = ev->n_principal_ip;
+	int i;
 
-	if (is_network(ev)) {
-		if (ev->direction == NULL)
-			return NULL;
-		if (strcasecmp(ev->direction, "INBOUND") == 0) {
-			ips = ev->target_ip;
-			n = ev->n_target_ip;
-		} else if (strcasecmp(ev->direction, "OUTBOUND") != 0)
-			return NULL;
-	}
-	for (i = 0; i < n; i++)
-		if (ip_usable(ips[i]))
-			return ips[i];
+	if (is_network(ev))
+		return NULL;
+	for (i = 0; i < ev->n_principal_ip; i++)
+		if (ip_usable(ev->principal_ip[i]))
+			return ev->principal_ip[i];
 	return NULL;
 }
 
@@ -345,12 +360,47 @@ first_usable(const char *const *ips, int n, uint64_t *bad)
 	return NULL;
 }
 
-/* Is this a port remote execution travels on (SMB, RPC, dynamic RPC)? */
+/* Is C a character of a host name or address? */
 static bool
-service_port(int port)
+name_char(char ch)
 {
-	return port == 445 || port == 139 || port == 135 ||
-	    (port >= 49152 && port <= 65535);
+	return isalnum((unsigned char)ch) || ch == '.' || ch == '-' ||
+	    ch == '_' || ch == ':';
+}
+
+/*
+ * The target a PowerShell command or module log names: -ComputerName X,
+ * -ComputerName @("X"), -CN X, -Target X, and the module log's
+ * ParameterBinding name="ComputerName"; value="X".  1 found, 0 none.
+ */
+static int
+ps_target(const char *text, char *out, size_t len)
+{
+	static const char *const keys[] = { "name=\"computername\"; value=",
+	    "name=\"target\"; value=", "-computername", "-cn ", "-target ",
+	    NULL };
+	const char *p, *q;
+	size_t i, k;
+
+	for (k = 0; keys[k] != NULL; k++) {
+		for (p = text; (p = find_ci(p, keys[k])) != NULL; p++) {
+			q = p + strlen(keys[k]);
+			if (isalnum((unsigned char)*q) && keys[k][0] == '-' &&
+			    keys[k][strlen(keys[k]) - 1] != ' ')
+				continue;	/* -ComputerNameX */
+			while (*q == ' ' || *q == '"' || *q == '\'' ||
+			    *q == '@' || *q == '(' || *q == '\\')
+				q++;
+			if (!isalnum((unsigned char)*q))
+				continue;	/* $variable, nothing */
+			for (i = 0; name_char(q[i]) && i + 1 < len; i++)
+				out[i] = q[i];
+			out[i] = '\0';
+			if (i > 0)
+				return 1;
+		}
+	}
+	return 0;
 }
 
 /*
@@ -380,6 +430,8 @@ launch_target(const char *cmd, char *out, size_t len)
 		out[i] = '\0';
 		return i > 0;
 	}
+	if (ps_target(cmd, out, len))
+		return 1;
 	for (p = cmd; (p = strstr(p, "\\\\")) != NULL; p += 2) {
 		q = p + 2;
 		if (*q == '.' || *q == '?' || *q == '*' || *q == '\\' ||
@@ -581,6 +633,8 @@ correlate_new(const struct lmh_config *cf)
 	}
 	buf_init(&c->mem);
 	buf_init(&c->mem2);
+	c->desc_path = udm_path_compile("security_result.description", key,
+	    sizeof(key));
 	return c;
 }
 
@@ -620,6 +674,8 @@ correlate_free(struct correlator *c)
 	for (i = 0; i < ASSET_CACHE_SLOTS; i++)
 		free(c->assets[i].pair);
 	supps_clear(c);
+	if (c->desc_path != NULL)
+		udm_path_free(c->desc_path);
 	buf_free(&c->mem);
 	buf_free(&c->mem2);
 	free(c);
@@ -779,6 +835,135 @@ techniques_text(const struct rule *r, char *out, size_t len)
 		    r->techniques[i]);
 }
 
+/* state of a search for a target in an event's text fields */
+struct text_search {
+	char	*out;
+	size_t	 len;
+};
+
+/* One text value: does it name a target? */
+static int
+text_cb(const struct udm_value *v, void *arg)
+{
+	struct text_search *t = arg;
+	char tmp[LMH_EXPLAIN_MAX];
+	size_t n;
+
+	if (v->type != UDM_STRING || v->s == NULL)
+		return 0;
+	n = v->slen < sizeof(tmp) - 1 ? v->slen : sizeof(tmp) - 1;
+	memcpy(tmp, v->s, n);		/* bounded: a script block may be huge */
+	tmp[n] = '\0';
+	return launch_target(tmp, t->out, t->len);
+}
+
+/* The target named in the event's script text (PowerShell 4103/4104). */
+static int
+launch_text(struct correlator *c, const struct lmh_event *ev, char *out,
+    size_t len)
+{
+	struct text_search t = { out, len };
+
+	if (c->desc_path == NULL)
+		return 0;
+	return udm_path_foreach(ev, c->desc_path, text_cb, &t) != 0;
+}
+
+/* Is IP the host KEY's own address at TS (per assets)? */
+static bool
+own_addr(struct store *st, const char *key, const char *ip, int64_t ts)
+{
+	char k[LMH_NAME_MAX], h[LMH_NAME_MAX];
+
+	return ip != NULL && *key != '\0' &&
+	    asset_host(st, ip, ts, k, sizeof(k), h, sizeof(h)) &&
+	    strcmp(k, key) == 0;
+}
+
+/*
+ * The target (server) and source (client) of a connection logged on host
+ * KEY.  The local side is the one assets know as the host's address;
+ * failing that, the side the direction and ports say (old Sysmon logs an
+ * inbound connection with the local side as the principal).  Inbound:
+ * the host is the target; outbound: the host is the source.  Returns 1,
+ * or 0 when the connection has no usable server address.
+ */
+static int
+net_sides(struct correlator *c, struct store *st, struct row *w,
+    const struct lmh_event *ev, const char *key)
+{
+	const char *pip, *tip, *loc = NULL, *rem = NULL, *srv, *cli;
+	bool p_own, t_own, inbound, outbound, server;
+	int lport = -1, rport = -1;
+
+	pip = first_usable(ev->principal_ip, ev->n_principal_ip,
+	    &c->stats.bad_ip);
+	tip = first_usable(ev->target_ip, ev->n_target_ip, &c->stats.bad_ip);
+	inbound = ev->direction != NULL &&
+	    strcasecmp(ev->direction, "INBOUND") == 0;
+	outbound = ev->direction != NULL &&
+	    strcasecmp(ev->direction, "OUTBOUND") == 0;
+	p_own = own_addr(st, key, pip, ev->ts_us);
+	t_own = own_addr(st, key, tip, ev->ts_us);
+	if (p_own != t_own) {
+		loc = p_own ? pip : tip;
+		rem = p_own ? tip : pip;
+		lport = p_own ? ev->principal_port : ev->target_port;
+		rport = p_own ? ev->target_port : ev->principal_port;
+		if (inbound || outbound)
+			server = inbound;
+		else if (smb_port(lport) != smb_port(rport))
+			server = smb_port(lport);
+		else
+			server = !p_own;	/* the target is the server */
+	} else {
+		/* the principal is the client unless the sides are reversed */
+		srv = net_swapped(ev) ? pip : tip;
+		cli = net_swapped(ev) ? tip : pip;
+		if (srv == NULL)
+			return 0;
+		if (inbound || net_swapped(ev)) {
+			loc = srv;
+			rem = cli;
+			server = true;
+		} else if (outbound) {
+			loc = cli;
+			rem = srv;
+			server = false;
+		} else {
+			/* no direction: both sides through assets */
+			snprintf(w->target_ip, sizeof(w->target_ip), "%s", srv);
+			asset_host(st, srv, ev->ts_us, w->target_key,
+			    sizeof(w->target_key), w->target_host,
+			    sizeof(w->target_host));
+			row_source(c, st, w, NULL, cli);
+			return 1;
+		}
+	}
+	if (server) {
+		snprintf(w->target_key, sizeof(w->target_key), "%s", key);
+		snprintf(w->target_host, sizeof(w->target_host), "%s",
+		    ev->host != NULL ? ev->host : "");
+		if (loc != NULL)
+			snprintf(w->target_ip, sizeof(w->target_ip), "%s", loc);
+		row_source(c, st, w, NULL, rem);
+		return 1;
+	}
+	if (rem == NULL)
+		return 0;
+	snprintf(w->target_ip, sizeof(w->target_ip), "%s", rem);
+	asset_host(st, rem, ev->ts_us, w->target_key, sizeof(w->target_key),
+	    w->target_host, sizeof(w->target_host));
+	if (strcmp(w->target_key, key) == 0)
+		return 0;		/* to itself */
+	snprintf(w->source_key, sizeof(w->source_key), "%s", key);
+	snprintf(w->source_host, sizeof(w->source_host), "%s",
+	    ev->host != NULL ? ev->host : "");
+	if (loc != NULL)
+		snprintf(w->source_ip, sizeof(w->source_ip), "%s", loc);
+	return 1;
+}
+
 /*
  * Build the row of one rule hit.  Returns 1 to store it, 0 when the hit
  * carries nothing usable for correlation (machine-account logons, no
@@ -789,8 +974,7 @@ row_build(struct correlator *c, struct store *st, struct row *w,
     const struct lmh_event *ev, const struct rule *rule, const char *key)
 {
 	char name[LMH_NAME_MAX], tkey[LMH_NAME_MAX];
-	const char *srcip, *cli, *srv, *tmp;
-	bool swap, inbound, outbound;
+	const char *srcip, *tmp;
 
 	memset(w, 0, sizeof(*w));
 	w->ev = ev;
@@ -812,8 +996,16 @@ row_build(struct correlator *c, struct store *st, struct row *w,
 		break;
 	case ROLE_LAUNCH:
 		if (!launch_target(ev->cmdline, name, sizeof(name)) &&
-		    !launch_target(ev->parent_cmdline, name, sizeof(name)))
-			name[0] = '\0';
+		    !launch_target(ev->parent_cmdline, name, sizeof(name)) &&
+		    !launch_text(c, ev, name, sizeof(name))) {
+			/* 4648: target.hostname names the server */
+			host_key(ev->target_host, tkey, sizeof(tkey));
+			if (*tkey != '\0' && strcmp(tkey, key) != 0)
+				snprintf(name, sizeof(name), "%s",
+				    ev->target_host);
+			else
+				name[0] = '\0';
+		}
 		/* the launching host is the source */
 		snprintf(w->source_key, sizeof(w->source_key), "%s", key);
 		snprintf(w->source_host, sizeof(w->source_host), "%s",
@@ -868,56 +1060,8 @@ row_build(struct correlator *c, struct store *st, struct row *w,
 		    ev->resource != NULL ? ev->resource : "");
 		break;
 	case ROLE_NETWORK:
-		/* client -> server; old Sysmon logs inbound SMB reversed */
-		cli = first_usable(ev->principal_ip, ev->n_principal_ip,
-		    &c->stats.bad_ip);
-		srv = first_usable(ev->target_ip, ev->n_target_ip,
-		    &c->stats.bad_ip);
-		swap = service_port(ev->principal_port) &&
-		    !service_port(ev->target_port);
-		if (swap) {
-			tmp = cli;
-			cli = srv;
-			srv = tmp;
-		}
-		if (srv == NULL)
+		if (net_sides(c, st, w, ev, key) == 0)
 			return 0;
-		inbound = ev->direction != NULL &&
-		    strcasecmp(ev->direction, "INBOUND") == 0;
-		outbound = ev->direction != NULL &&
-		    strcasecmp(ev->direction, "OUTBOUND") == 0;
-		if (swap) {	/* logged on the server (old Sysmon) */
-			inbound = true;
-			outbound = false;
-		}
-		snprintf(w->target_ip, sizeof(w->target_ip), "%s", srv);
-		if (inbound) {
-			snprintf(w->target_key, sizeof(w->target_key), "%s",
-			    key);
-			snprintf(w->target_host, sizeof(w->target_host), "%s",
-			    ev->host != NULL ? ev->host : "");
-		} else
-			asset_host(st, srv, ev->ts_us, w->target_key,
-			    sizeof(w->target_key), w->target_host,
-			    sizeof(w->target_host));
-		if (cli != NULL && ip_usable(cli)) {
-			snprintf(w->source_ip, sizeof(w->source_ip), "%s", cli);
-			if (outbound) {
-				snprintf(w->source_key, sizeof(w->source_key),
-				    "%s", key);
-				snprintf(w->source_host,
-				    sizeof(w->source_host), "%s",
-				    ev->host != NULL ? ev->host : "");
-			} else
-				asset_host(st, cli, ev->ts_us, w->source_key,
-				    sizeof(w->source_key), w->source_host,
-				    sizeof(w->source_host));
-		}
-		if ((*w->source_key != '\0' && strcmp(w->source_key,
-		    w->target_key) == 0) || strcmp(w->source_ip,
-		    w->target_ip) == 0)
-			w->source_key[0] = w->source_host[0] =
-			    w->source_ip[0] = '\0';
 		w->r.fanout = false;
 		break;
 	}
@@ -926,6 +1070,41 @@ row_build(struct correlator *c, struct store *st, struct row *w,
 		return 0;
 	row_link(w);
 	return 1;
+}
+
+/*
+ * Is EV a process on the host itself using a PsExec-family service pipe
+ * (\PSEXESVC, \RemCom_*, \PAExec*, \csexecsvc, <svc>-<host>-<pid>-std*)?
+ * Over the network the pipe is created by the service binary and opened
+ * by System; any other local process (PsExec.exe, psexecprivesc.exe)
+ * means the client runs here: local execution.
+ */
+static bool
+local_pipe_client(const struct lmh_event *ev)
+{
+	static const char *const pipes[] = { "psexesvc", "remcom", "paexec",
+	    "csexecsvc", NULL };
+	static const char *const servers[] = { "system", "services.exe",
+	    "psexesvc.exe", "remcomsvc.exe", "csexecsvc.exe", "svchost.exe",
+	    "<unknown process>", "?", NULL };
+	char b[LMH_NAME_MAX], proc[LMH_NAME_MAX];
+	size_t i;
+	bool pipe = false;
+
+	if (ev->resource == NULL || ev->parent_path == NULL)
+		return false;
+	base_name(ev->resource, b, sizeof(b));
+	for (i = 0; pipes[i] != NULL && !pipe; i++)
+		pipe = strncmp(b, pipes[i], strlen(pipes[i])) == 0;
+	if (!pipe)
+		return false;
+	base_name(ev->parent_path, proc, sizeof(proc));
+	if (*proc == '\0' || strncmp(proc, "paexec", 6) == 0)
+		return false;
+	for (i = 0; servers[i] != NULL; i++)
+		if (strcmp(proc, servers[i]) == 0)
+			return false;
+	return true;
 }
 
 /*
@@ -964,6 +1143,13 @@ row_marker(struct correlator *c, struct store *st, struct row *w,
 			snprintf(w->source_host, sizeof(w->source_host), "%s",
 			    client);
 		}
+		row_link(w);
+		return 1;
+	}
+	if (local_pipe_client(ev)) {
+		row_target_self(w, key);
+		w->r.role = CORR_ROLE_LOCAL;
+		snprintf(w->detail, sizeof(w->detail), "%s", ev->parent_path);
 		row_link(w);
 		return 1;
 	}
@@ -1158,18 +1344,26 @@ finding_judge(struct correlator *c, struct lmh_finding *f, int64_t *flags,
 			    SCORE_WORKSTATION);
 		}
 	}
-	if ((*flags & FL_REMOTE) && (*flags & FL_LOCAL)) {
+	/*
+	 * A client seen on the target itself means local execution, even
+	 * with some connection around; only evidence that the execution
+	 * came from elsewhere (a pipe naming another client, a file written
+	 * over an admin share, a launch naming this target) outweighs it.
+	 */
+	if ((*flags & FL_STRONG_REMOTE) && (*flags & FL_LOCAL)) {
 		*flags &= ~(int64_t)FL_LOCAL;
-		explain(why, "remote source found: no longer local");
+		explain(why, "remote evidence found: no longer local");
 	}
-	if (!(*flags & FL_REMOTE) && (*flags & FL_LOCAL_HINT) &&
+	if ((*flags & FL_LOCAL_HINT) && !(*flags & FL_STRONG_REMOTE) &&
 	    !(*flags & FL_LOCAL) && !fanout) {
 		*flags |= FL_LOCAL;
 		c->stats.local++;
 		explain(why, "local execution: a PsExec-style client ran on "
-		    "the target itself and no remote logon or connection "
-		    "joined; not lateral movement, score held at %d",
-		    SCORE_LOCAL_MAX);
+		    "the target itself%s%s; not lateral movement, score held "
+		    "at %d", (*flags & FL_REMOTE) ? ", despite a connection "
+		    "from " : " and no remote logon or connection joined",
+		    (*flags & FL_REMOTE) ? (*f->source_host ? f->source_host :
+		    f->source_ip) : "", SCORE_LOCAL_MAX);
 	}
 	f->local = (*flags & FL_LOCAL) != 0;
 	f->score = score_of(f->severity, *flags, fanout);
@@ -1828,37 +2022,27 @@ finding_apply(struct correlator *c, struct store *st, struct row *w,
 /* the batch                                                           */
 /* ------------------------------------------------------------------ */
 
-/* qsort comparator for int64_t. */
-static int
-cmp_i64(const void *a, const void *b)
+/* the evidence role of SMB/RPC connections that no network rule matched */
+static struct rule builtin_net = {
+	.id = (char *)"", .title = (char *)"SMB/RPC connection",
+	.severity = SEV_LOW, .role = ROLE_NETWORK, .enabled = true,
+};
+
+/* Is EV a connection on 445, 139 or 135 (either side: old Sysmon)? */
+static bool
+smb_rpc(const struct lmh_event *ev)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	static const int ports[] = { 445, 139, 135 };
+	size_t i;
 
-	return x < y ? -1 : x > y;
-}
-
-/* The batch's reference time: the set one, else the median event time. */
-static int64_t
-batch_ref(const struct correlator *c, const struct lmh_event *evs,
-    size_t nev)
-{
-	int64_t *ts, ref;
-	size_t i, n = 0;
-
-	if (c->now_us != 0)
-		return c->now_us;
-	ts = xcalloc(nev ? nev : 1, sizeof(*ts));
-	for (i = 0; i < nev; i++)
-		if (evs[i].rowid != 0)
-			ts[n++] = evs[i].ts_us;
-	if (n == 0) {
-		free(ts);
-		return 0;
-	}
-	qsort(ts, n, sizeof(*ts), cmp_i64);
-	ref = ts[n / 2];
-	free(ts);
-	return ref;
+	if (ev->event_type == NULL ||
+	    strcmp(ev->event_type, "NETWORK_CONNECTION") != 0)
+		return false;
+	for (i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
+		if (ev->target_port == ports[i] ||
+		    ev->principal_port == ports[i])
+			return true;
+	return false;
 }
 
 /* Does the event carry any IP? */
@@ -1895,20 +2079,25 @@ correlate_batch(struct correlator *c, struct store *st,
     size_t nhits)
 {
 	char (*keys)[LMH_NAME_MAX] = NULL;
-	bool *ok = NULL;
+	bool *ok = NULL, *nethit = NULL;
 	struct row *w = NULL;
 	struct pending p;
+	int64_t future, past;
 	size_t i, k;
 	int pass, rc = -1;
 
 	if (nev == 0)
 		return 0;
-	c->ref_us = batch_ref(c, evs, nev);
+	c->ref_us = c->now_us != 0 ? c->now_us : now_us();
+	future = c->ref_us + c->cf->max_clock_skew * US;
+	past = c->now_us != 0 ? c->now_us - (c->cf->lookback +
+	    c->cf->max_clock_skew) * US : INT64_MIN;
 	c->nfchecked = 0;
 	supps_clear(c);
 	if (store_suppressions_foreach(st, c->ref_us, supp_cb, c) == -1)
 		return -1;
 	ok = xcalloc(nev, sizeof(*ok));
+	nethit = xcalloc(nev, sizeof(*nethit));
 	keys = xcalloc(nev, sizeof(*keys));
 	w = xmalloc(sizeof(*w));
 
@@ -1919,7 +2108,7 @@ correlate_batch(struct correlator *c, struct store *st,
 			c->stats.duplicates++;
 			continue;
 		}
-		if (llabs(ev->ts_us - c->ref_us) > c->cf->max_clock_skew * US) {
+		if (ev->ts_us > future || ev->ts_us < past) {
 			c->stats.rejected_skew++;
 			continue;
 		}
@@ -1933,6 +2122,14 @@ correlate_batch(struct correlator *c, struct store *st,
 			goto out;
 	}
 
+	/* events a network rule already covers */
+	for (k = 0; k < nhits; k++) {
+		i = (size_t)(hits[k].ev - evs);
+		if (hits[k].ev >= evs && i < nev &&
+		    hits[k].rule->role == ROLE_NETWORK)
+			nethit[i] = true;
+	}
+
 	/* pass 0: evidence (access, network, markers); pass 1: execution */
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 0) {
@@ -1941,6 +2138,11 @@ correlate_batch(struct correlator *c, struct store *st,
 					continue;
 				if (row_marker(c, st, w, &evs[i], keys[i]) == 1 &&
 				    evidence_add(c, st, w) == -1)
+					goto out;
+				/* SMB/RPC connections no rule covered */
+				if (!nethit[i] && smb_rpc(&evs[i]) &&
+				    row_build(c, st, w, &evs[i], &builtin_net,
+				    keys[i]) == 1 && evidence_add(c, st, w) == -1)
 					goto out;
 			}
 		}
@@ -2004,6 +2206,7 @@ correlate_batch(struct correlator *c, struct store *st,
 	rc = 0;
 out:
 	free(ok);
+	free(nethit);
 	free(keys);
 	free(w);
 	return rc;

@@ -576,8 +576,10 @@ int	 correlate_batch(struct correlator *, struct store *,
 const struct correlate_stats *correlate_stats(const struct correlator *);
 /*
  * The reference time that max_clock_skew is measured against and that
- * suppressions expire by.  0 (the default) uses each batch's median event
- * time, which suits replays of old data (--once); the daemon sets now_us().
+ * suppressions expire by.  0 (the default, for replays: --once, backfill)
+ * uses the wall clock and rejects only events more than max_clock_skew in
+ * the future; the daemon's live polls set now_us(), which also rejects
+ * events older than lookback + max_clock_skew.
  */
 void	 correlate_set_now(struct correlator *, int64_t now_us);
 /* Normalise a host name for matching: lower case, no domain suffix. */
