@@ -325,6 +325,57 @@ raw_evidence_kept(void **state)
 	store_close(st);
 }
 
+/*
+ * Evidence of a finding is found by its time and ID; an ID named by no
+ * finding is still found (by a scan); a wrong evidence time falls back
+ * to the scan too.
+ */
+static void
+evidence_lookup(void **state)
+{
+	struct lmh_event ev;
+	struct lmh_finding f;
+	struct buf raw;
+	char why[256], id[32], json[64];
+	struct store *st;
+	int64_t fid;
+	int i;
+
+	(void)state;
+	st = store_open(":memory:", why, sizeof(why));
+	assert_non_null(st);
+	assert_int_equal(store_begin(st), 0);
+	for (i = 0; i < 50; i++) {
+		snprintf(id, sizeof(id), "ev%d", i);
+		snprintf(json, sizeof(json), "{\"n\":%d}", i);
+		ev = mkevent(id, 1000 + i, json);
+		assert_int_equal(store_insert_event(st, &ev), 1);
+	}
+	memset(&f, 0, sizeof(f));
+	f.kind = f.technique = f.title = f.source_ip = f.source_host = "";
+	f.target_ip = f.target_host = f.user = f.explanation = f.chain = "";
+	f.first_us = f.last_us = 1007;
+	fid = store_finding_insert(st, &f, "", "srv01", 0);
+	assert_true(fid > 0);
+	assert_int_equal(store_finding_add_evidence(st, fid, "ev7", 1007), 0);
+	assert_int_equal(store_finding_add_evidence(st, fid, "ev9", 5), 0);
+	assert_int_equal(store_commit(st), 0);
+
+	buf_init(&raw);
+	assert_int_equal(store_event_raw(st, "ev7", &raw), 0);
+	assert_string_equal(raw.data, "{\"n\":7}");
+	buf_reset(&raw);
+	assert_int_equal(store_event_raw(st, "ev9", &raw), 0);
+	assert_string_equal(raw.data, "{\"n\":9}");
+	buf_reset(&raw);
+	assert_int_equal(store_event_raw(st, "ev42", &raw), 0);
+	assert_string_equal(raw.data, "{\"n\":42}");
+	buf_reset(&raw);
+	assert_int_equal(store_event_raw(st, "ev50", &raw), -1);
+	buf_free(&raw);
+	store_close(st);
+}
+
 /* An event without an ID is refused, not stored. */
 static void
 no_id_refused(void **state)
@@ -511,6 +562,7 @@ main(void)
 		    setup_dir, teardown_dir),
 		cmocka_unit_test(duplicates_ignored),
 		cmocka_unit_test(raw_evidence_kept),
+		cmocka_unit_test(evidence_lookup),
 		cmocka_unit_test(no_id_refused),
 		cmocka_unit_test_setup_teardown(transactions,
 		    setup_dir, teardown_dir),
