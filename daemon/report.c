@@ -343,15 +343,26 @@ cmp_technique(const void *a, const void *b)
 	    ((const struct rep_technique *)b)->id);
 }
 
-/* Find or add technique ID in the hunted list. */
+/* Technique ID in the hunted list, or NULL. */
 static struct rep_technique *
-technique_get(struct report *r, const char *id)
+technique_find(struct report *r, const char *id)
 {
 	size_t i;
 
 	for (i = 0; i < r->ntech; i++)
 		if (strcasecmp(r->tech[i].id, id) == 0)
 			return &r->tech[i];
+	return NULL;
+}
+
+/* Find or add technique ID in the hunted list. */
+static struct rep_technique *
+technique_get(struct report *r, const char *id)
+{
+	struct rep_technique *t;
+
+	if ((t = technique_find(r, id)) != NULL)
+		return t;
 	r->tech = xrealloc(r->tech, (r->ntech + 1) * sizeof(*r->tech));
 	memset(&r->tech[r->ntech], 0, sizeof(*r->tech));
 	r->tech[r->ntech].id = xstrdup(id);
@@ -385,12 +396,55 @@ technique_split(const char *text, void (*cb)(struct report *, const char *),
 	}
 }
 
+/* Append NAME to B after a separator unless B is empty. */
+static void
+names_add(struct buf *b, const char *id, bool with_id)
+{
+	const char *name = attack_name(id);
+
+	if (b->len > 0)
+		buf_puts(b, with_id ? ", " : "; ");
+	if (with_id)
+		buf_printf(b, "%s%s%s", id, name != NULL ? " " : "", nz(name));
+	else
+		buf_puts(b, name != NULL ? name : id);
+}
+
+/* The IDs and names of a finding's techniques: "T1047 Windows ..., ...". */
+static char *
+technique_text(const char *text, bool with_id)
+{
+	char tok[LMH_RULE_ID_MAX];
+	const char *p = text;
+	struct buf b;
+	char *out;
+	size_t n;
+
+	buf_init(&b);
+	while (*p != '\0') {
+		n = strcspn(p, ",/ +");
+		if (n > 0 && n < sizeof(tok)) {
+			memcpy(tok, p, n);
+			tok[n] = '\0';
+			names_add(&b, tok, with_id);
+		}
+		p += n;
+		p += strspn(p, ",/ +");
+	}
+	out = xstrdup(b.len > 0 ? b.data : "");
+	buf_free(&b);
+	return out;
+}
+
 /* Note one detected technique. */
 static void
 detected_add(struct report *r, const char *id)
 {
+	struct rep_technique *t = technique_find(r, id);
+
 	strlist_push_unique(&r->detected, id);
-	technique_get(r, id)->nfindings++;
+	if (t != NULL)
+		t->nfindings++;
 }
 
 /* Are two host names the same host (case, domain suffix)? */
@@ -541,6 +595,26 @@ build_negatives(struct report *r)
 	buf_free(&b);
 }
 
+/*
+ * Is USER an account a person or an attacker can hold credentials of?
+ * Machine accounts (NAME$) and the built-in service identities are not.
+ */
+static bool
+is_account(const char *user)
+{
+	static const char *const builtin[] = { "-", "system", "local service",
+	    "network service", "localsystem", "anonymous logon", "unknown",
+	    "nt authority\\system", NULL };
+	size_t i, n = strlen(user);
+
+	if (n == 0 || user[n - 1] == '$')
+		return false;
+	for (i = 0; builtin[i] != NULL; i++)
+		if (strcasecmp(user, builtin[i]) == 0)
+			return false;
+	return true;
+}
+
 /* Add the follow-on actions, tailored to what was found. */
 static void
 build_actions(struct report *r)
@@ -599,7 +673,7 @@ build_actions(struct report *r)
 	}
 	/* compromised-account response per involved user */
 	for (i = 0; i < r->nf; i++)
-		if (*r->f[i].user != '\0' && strcmp(r->f[i].user, "-") != 0)
+		if (is_account(r->f[i].user))
 			strlist_push_unique(&users, r->f[i].user);
 	for (i = 0; i < users.n; i++) {
 		buf_reset(&b);
@@ -861,7 +935,7 @@ text_statistics(const struct report *r, FILE *fp)
 static void
 text_finding(const struct rep_finding *f, size_t n, FILE *fp)
 {
-	const char *name = attack_name(f->technique);
+	char *tech = technique_text(f->technique, true);
 	char *src = side_text(f->source_host, f->source_ip);
 	char *dst = side_text(f->target_host, f->target_ip);
 	char t0[40], t1[40];
@@ -871,8 +945,7 @@ text_finding(const struct rep_finding *f, size_t n, FILE *fp)
 	fmt_time(f->last_us, t1, sizeof(t1));
 	fprintf(fp, "\n  [%zu] finding %lld: %s (%s)\n", n, (long long)f->id,
 	    f->title, f->kind);
-	fprintf(fp, "      technique:  %s%s%s\n", f->technique,
-	    name != NULL ? " " : "", name != NULL ? name : "");
+	fprintf(fp, "      technique:  %s\n", *tech != '\0' ? tech : "unknown");
 	fprintf(fp, "      source:     %s\n", src);
 	fprintf(fp, "      target:     %s\n", is_fanout(f) && *f->target_host == '\0' &&
 	    *f->target_ip == '\0' ?
@@ -911,6 +984,7 @@ text_finding(const struct rep_finding *f, size_t n, FILE *fp)
 		put_clean(fp, nz(e->summary));
 		fputc('\n', fp);
 	}
+	free(tech);
 	free(src);
 	free(dst);
 }
@@ -1087,13 +1161,15 @@ jside(struct buf *b, const char *key, const char *ip, const char *host)
 static void
 json_finding(struct buf *b, const struct rep_finding *f)
 {
+	char *names = technique_text(f->technique, false);
 	size_t i;
 
 	buf_puts(b, "{");
 	jint(b, "id", f->id, true);
 	jstr(b, "kind", f->kind, false);
 	jstr(b, "technique", f->technique, false);
-	jstr(b, "technique_name", attack_name(f->technique), false);
+	jstr(b, "technique_name", *names != '\0' ? names : NULL, false);
+	free(names);
 	jstr(b, "title", f->title, false);
 	jside(b, "source", f->source_ip, f->source_host);
 	jside(b, "target", f->target_ip, f->target_host);

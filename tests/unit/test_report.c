@@ -295,7 +295,7 @@ report_text_sections(void **state)
 	f1 = finding("test-wmi", "T1047", "WS5", "WS6", "alice", 80);
 	put_finding(fx, &f1, "ev-smb", fx->evs[0].ts_us);
 	/* WS6 is also a source elsewhere: its role is both */
-	f2 = finding("test-wmi", "T1047", "WS6", "WS7", "", 40);
+	f2 = finding("test-wmi", "T1047,T1570", "WS6", "WS7", "WS6$", 40);
 	put_finding(fx, &f2, "ev-smb", fx->evs[0].ts_us);
 
 	text = report_string(fx, &o, &n);
@@ -334,6 +334,15 @@ report_text_sections(void **state)
 	assert_non_null(strstr(text, "\nFOLLOW-ON ACTIONS\n"));
 	assert_non_null(strstr(text, "process-tree analysis on WS6"));
 	assert_non_null(strstr(text, "compromised-account response for user alice"));
+	/* a machine account is the host, not an account to respond for */
+	assert_null(strstr(text, "compromised-account response for user WS6$"));
+	/* several techniques in one finding: each named */
+	assert_non_null(strstr(text, "technique:  T1047 Windows Management "
+	    "Instrumentation, T1570 Lateral Tool Transfer\n"));
+	/* detected but not hunted by any rule: not in TECHNIQUES HUNTED */
+	assert_non_null(strstr(text, "  T1570      Lateral Tool Transfer\n"));
+	assert_true(strstr(text, "  T1570      Lateral Tool Transfer\n") >
+	    strstr(text, "\nDETECTED_TECHNIQUES\n"));
 	assert_non_null(strstr(text, "escalate to incident response: lateral "
 	    "movement confirmed by 2 findings"));
 	assert_non_null(strstr(text, "(case CASE-7)"));
