@@ -1,11 +1,14 @@
 /*
- * source.c - replay of UDM events from a file or stdin: NDJSON (one event
- * per line, or one udmSearch response per line), or one udmSearch
- * response body that may span many lines ({"events":[...],...}).
+ * source.c - replay of UDM events from a file or stdin: NDJSON (one UDM
+ * event per line, or one compact udmSearch response body per line), or
+ * one pretty-printed document (a response body {"events":[...],...} or a
+ * single event, as the UDM samples are written).
  *
- * Lines are read through a bounded buffer: a line longer than
- * LMH_EVENT_MAX is a bad event, skipped without being held in memory.
- * Every bad event is logged as "PATH:LINE: reason", counted and skipped.
+ * Lines are read through a bounded buffer: an event line longer than
+ * LMH_EVENT_MAX (a response line: LMH_RESPONSE_MAX) is one bad event,
+ * skipped without being held in memory.  Every bad event is logged as
+ * "PATH:LINE: reason" (and "events[N]" inside a response), counted and
+ * skipped; the valid ones go to the callback in batches.
  */
 #include "config.h"
 
@@ -29,6 +32,7 @@ struct reader {
 	size_t		 limit;		/* of the line being read */
 	bool		 eof;
 	bool		 error;
+	int		 err;		/* errno of the read error */
 };
 
 /* events waiting for the callback */
@@ -105,8 +109,10 @@ reader_fill(struct reader *r)
 	r->len += n;
 	r->buf[r->len] = '\0';
 	if (n < SOURCE_CHUNK) {
-		if (ferror(r->fp))
+		if (ferror(r->fp)) {
 			r->error = true;
+			r->err = errno;
+		}
 		r->eof = true;
 	}
 	return n > 0 ? 0 : -1;
@@ -226,6 +232,29 @@ response_elem(const char *elem, size_t elen, void *arg)
 }
 
 /*
+ * Batch the events of one udmSearch response body (the record at
+ * b->line); a body that does not parse is one bad record.
+ */
+static void
+add_response(struct batch *b, const char *text, size_t len)
+{
+	char why[SOURCE_WHY_MAX];
+	bool more = false;
+
+	b->elem = 0;
+	why[0] = '\0';
+	if (udm_parse_response(text, len, response_elem, b, &more, why,
+	    sizeof(why)) == -1 && !b->aborted) {
+		b->elem = 0;
+		bad_event(b, why[0] != '\0' ? why : "bad response body");
+	}
+	b->elem = 0;
+	if (more)
+		log_debug("%s:%lu: the response says more data is available",
+		    b->path, b->line);
+}
+
+/*
  * Whether TEXT starts with a line holding only "{": a pretty-printed JSON
  * document (one event or one response spread over many lines).
  */
@@ -251,10 +280,8 @@ is_pretty(const char *text, size_t len)
 static void
 read_whole(struct reader *r, struct batch *b, bool response)
 {
-	char why[SOURCE_WHY_MAX];
 	const char *p, *end;
 	size_t len, max = response ? LMH_RESPONSE_MAX : LMH_EVENT_MAX;
-	bool more = false;
 
 	while (!r->eof && r->len - r->off <= max)
 		reader_fill(r);
@@ -272,19 +299,10 @@ read_whole(struct reader *r, struct batch *b, bool response)
 		bad_event(b, response ? "response body longer than the limit "
 		    "LMH_RESPONSE_MAX (256 MiB)" : "event longer than the "
 		    "limit LMH_EVENT_MAX (1 MiB)");
-	} else if (!response) {
+	} else if (response)
+		add_response(b, r->buf + r->off, len);
+	else
 		batch_add(b, r->buf + r->off, len, "");
-	} else {
-		b->elem = 0;
-		why[0] = '\0';
-		if (udm_parse_response(r->buf + r->off, len, response_elem, b,
-		    &more, why, sizeof(why)) == -1 && !b->aborted) {
-			b->elem = 0;
-			bad_event(b, why[0] != '\0' ? why :
-			    "bad response body");
-		}
-		b->elem = 0;
-	}
 	r->off = r->len;
 	if (!r->eof) {
 		/* drain the rest of an over-long document */
@@ -309,9 +327,8 @@ source_replay(const char *path, size_t maxbatch,
 	struct batch b;
 	char *line;
 	size_t len;
-	char why[SOURCE_WHY_MAX];
-	bool toolong, last, more = false;
-	int rc = 0, saved;
+	bool toolong, last;
+	int rc = 0;
 
 	memset(&r, 0, sizeof(r));
 	memset(&b, 0, sizeof(b));
@@ -324,9 +341,9 @@ source_replay(const char *path, size_t maxbatch,
 		r.fp = stdin;
 		r.path = "<stdin>";
 	} else if ((r.fp = fopen(path, "r")) == NULL) {
-		saved = errno;
+		rc = errno;
 		log_warn("%s", path);
-		errno = saved;
+		errno = rc;
 		return -1;
 	}
 	b.evs = xcalloc(maxbatch, sizeof(*b.evs));
@@ -353,27 +370,17 @@ source_replay(const char *path, size_t maxbatch,
 		}
 		if (skip_space(line, len, &(size_t){ 0 }) == -1)
 			continue;		/* blank line */
-		if (is_response(line, len)) {
-			/* NDJSON of response bodies, one per line */
-			b.elem = 0;
-			why[0] = '\0';
-			if (udm_parse_response(line, len, response_elem, &b,
-			    &more, why, sizeof(why)) == -1 && !b.aborted) {
-				b.elem = 0;
-				bad_event(&b, why[0] != '\0' ? why :
-				    "bad response body");
-			}
-			b.elem = 0;
-			continue;
-		}
-		batch_add(&b, line, len, last ? "truncated last line "
-		    "(no newline at the end): " : "");
+		if (is_response(line, len))
+			add_response(&b, line, len);	/* one page a line */
+		else
+			batch_add(&b, line, len, last ? "truncated last "
+			    "line (no newline at the end): " : "");
 	}
 	batch_flush(&b);
 	if (r.error) {
-		saved = errno;
+		errno = r.err;
 		log_warn("%s: read error", r.path);
-		errno = saved;
+		errno = r.err;
 		rc = -1;
 	}
 	if (b.aborted)

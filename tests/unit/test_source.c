@@ -95,7 +95,10 @@ write_file(const char *name, const char *text, size_t len)
 	return path;
 }
 
-/* Run source_replay on PATH with stderr captured into *LOG (caller frees). */
+/*
+ * Run source_replay on PATH with stderr captured into *LOG (caller
+ * frees); errno is left as source_replay left it.
+ */
 static int
 replay_logged(const char *path, size_t maxbatch, struct seen *s,
     struct source_stats *st, char **log)
@@ -103,7 +106,7 @@ replay_logged(const char *path, size_t maxbatch, struct seen *s,
 	char *logpath = xasprintf("%s/stderr.log", tmpdir);
 	struct buf b;
 	char chunk[4096];
-	int fd, saved, rc;
+	int fd, saved, rc, err;
 	ssize_t n;
 
 	fflush(stderr);
@@ -114,6 +117,7 @@ replay_logged(const char *path, size_t maxbatch, struct seen *s,
 	close(fd);
 	memset(st, 0, sizeof(*st));
 	rc = source_replay(path, maxbatch, collect, s, st);
+	err = errno;
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -126,6 +130,7 @@ replay_logged(const char *path, size_t maxbatch, struct seen *s,
 	close(fd);
 	free(logpath);
 	*log = b.data != NULL ? b.data : xstrdup("");
+	errno = err;
 	return rc;
 }
 
@@ -465,7 +470,7 @@ long_last_line(void **state)
 	free(text);
 }
 
-/* A missing file is an error naming it; nothing is delivered. */
+/* A missing file or a directory is an error naming it; nothing is delivered. */
 static void
 missing_file(void **state)
 {
@@ -479,6 +484,13 @@ missing_file(void **state)
 	assert_int_equal(replay_logged(path, 10, &s, &st, &log), -1);
 	assert_int_equal(s.calls, 0);
 	assert_true(log_has(log, path, "No such file"));
+	free(log);
+
+	/* a directory opens but cannot be read */
+	assert_int_equal(replay_logged(tmpdir, 10, &s, &st, &log), -1);
+	assert_int_equal(errno, EISDIR);
+	assert_int_equal(s.calls, 0);
+	assert_true(log_has(log, tmpdir, "read error"));
 	seen_free(&s);
 	free(log);
 	free(path);
