@@ -180,6 +180,43 @@ ndjson_batches(void **state)
 	free(path);
 }
 
+/* A batch size above LMH_BATCH_MAX is held to it; 0 means one by one. */
+static void
+batch_limit(void **state)
+{
+	struct source_stats st;
+	struct seen s = { 0 };
+	struct buf b;
+	char *path, *log;
+	int i;
+
+	(void)state;
+	buf_init(&b);
+	for (i = 0; i <= LMH_BATCH_MAX; i++)
+		buf_printf(&b, "{\"metadata\":{\"id\":\"b%d\",\"eventTimestamp\":"
+		    "\"2024-05-01T10:00:00Z\"}}\n", i);
+	path = write_file("many.ndjson", b.data, b.len);
+	assert_int_equal(replay_logged(path, LMH_BATCH_MAX + 100, &s, &st,
+	    &log), 0);
+	assert_int_equal(st.events, LMH_BATCH_MAX + 1);
+	assert_int_equal(s.calls, 2);
+	assert_int_equal(s.sizes[0], LMH_BATCH_MAX);
+	assert_int_equal(s.sizes[1], 1);
+	seen_free(&s);
+	free(log);
+	free(path);
+
+	path = write_file("three.ndjson", EV("x") "\n" EV("y") "\n" EV("z")
+	    "\n", 3 * (sizeof(EV("x")) - 1) + 3);
+	assert_int_equal(replay_logged(path, 0, &s, &st, &log), 0);
+	assert_int_equal(s.calls, 3);
+	assert_int_equal(s.sizes[2], 1);
+	seen_free(&s);
+	free(log);
+	free(path);
+	buf_free(&b);
+}
+
 /* CRLF line ends, blank lines and a valid last line without a newline. */
 static void
 crlf_blank_and_last_line(void **state)
@@ -541,6 +578,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(ndjson_batches),
+		cmocka_unit_test(batch_limit),
 		cmocka_unit_test(crlf_blank_and_last_line),
 		cmocka_unit_test(from_stdin),
 		cmocka_unit_test(response_body),
