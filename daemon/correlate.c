@@ -66,7 +66,7 @@
 #define DETAIL_MAX		256
 #define TECH_TEXT_MAX		(LMH_TECHNIQUES_MAX * 16)
 #define SUPPRESSIONS_MAX	10000	/* active suppressions loaded per batch */
-#define FANOUT_CHECKED_MAX	256	/* fan-out checks remembered per batch */
+#define FANOUT_QUEUE_MAX	1024	/* sources queued for a fan-out check */
 #define US			INT64_C(1000000)
 
 struct cidr {
@@ -88,9 +88,13 @@ struct supp {
 	int64_t		 expires_us;
 };
 
-struct fanout_seen {
-	char		 src[LMH_NAME_MAX];
-	int64_t		 ts_us;
+/* a source whose fan-out is checked at the end of the batch */
+struct fanout_q {
+	char		 key[LMH_NAME_MAX];
+	char		 host[LMH_NAME_MAX];
+	char		 ip[IP_TEXT_MAX];
+	int64_t		 from_us;
+	int64_t		 to_us;
 };
 
 struct correlator {
@@ -106,8 +110,8 @@ struct correlator {
 	struct asset_slot	 assets[ASSET_CACHE_SLOTS];
 	struct supp		*supps;
 	size_t			 nsupps;
-	struct fanout_seen	 fchecked[FANOUT_CHECKED_MAX];
-	size_t			 nfchecked;
+	struct fanout_q		*fq;		/* FANOUT_QUEUE_MAX */
+	size_t			 nfq;
 	struct buf		 mem;		/* finding strings */
 	struct buf		 mem2;
 	struct udm_path		*desc_path;	/* security_result.description */
@@ -633,6 +637,7 @@ correlate_new(const struct lmh_config *cf)
 	}
 	buf_init(&c->mem);
 	buf_init(&c->mem2);
+	c->fq = xcalloc(FANOUT_QUEUE_MAX, sizeof(*c->fq));
 	c->desc_path = udm_path_compile("security_result.description", key,
 	    sizeof(key));
 	return c;
@@ -674,6 +679,7 @@ correlate_free(struct correlator *c)
 	for (i = 0; i < ASSET_CACHE_SLOTS; i++)
 		free(c->assets[i].pair);
 	supps_clear(c);
+	free(c->fq);
 	if (c->desc_path != NULL)
 		udm_path_free(c->desc_path);
 	buf_free(&c->mem);
@@ -1655,13 +1661,14 @@ fan_distinct(const struct fan_rows *f, size_t i, size_t j)
 }
 
 /*
- * Check the fan-out of source (KEY, HOST, IP) around TS: the most
- * distinct targets of its fan-out rows within any fanout_window; at
- * fanout_hosts or more, create or update its fan-out finding.
+ * Check the fan-out of source (KEY, HOST, IP) over its rows in [FROM -
+ * fanout_window, TO + fanout_window]: the most distinct targets within
+ * any fanout_window; at fanout_hosts or more, create or update its
+ * fan-out finding.
  */
 static int
-fanout_check(struct correlator *c, struct store *st, const char *key,
-    const char *host, const char *ip, int64_t ts)
+fanout_run(struct correlator *c, struct store *st, const char *key,
+    const char *host, const char *ip, int64_t from, int64_t to)
 {
 	struct fan_rows f = { 0 };
 	struct lmh_finding fd;
@@ -1674,17 +1681,8 @@ fanout_check(struct correlator *c, struct store *st, const char *key,
 
 	if (*src == '\0')
 		return 0;
-	for (i = 0; i < c->nfchecked; i++)
-		if (strcmp(c->fchecked[i].src, src) == 0 &&
-		    llabs(c->fchecked[i].ts_us - ts) < fw / 4)
-			return 0;	/* checked for this source just now */
-	if (c->nfchecked < FANOUT_CHECKED_MAX) {
-		snprintf(c->fchecked[c->nfchecked].src, LMH_NAME_MAX, "%s",
-		    src);
-		c->fchecked[c->nfchecked++].ts_us = ts;
-	}
 	if (store_hits_by_source(st, *key != '\0' ? key : NULL,
-	    *key != '\0' ? NULL : ip, ts - fw, ts + fw, LMH_FANOUT_ROWS_MAX,
+	    *key != '\0' ? NULL : ip, from - fw, to + fw, LMH_FANOUT_ROWS_MAX,
 	    fan_cb, &f) == -1)
 		return -1;
 	for (i = 0, j = 0; j < f.n; j++) {
@@ -1772,6 +1770,54 @@ out:
 	free(f.tgt);
 	free(f.eid);
 	return rc;
+}
+
+/* Run the queued fan-out checks; 0 or -1. */
+static int
+fanout_flush(struct correlator *c, struct store *st)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < c->nfq && rc == 0; i++)
+		rc = fanout_run(c, st, c->fq[i].key, c->fq[i].host,
+		    c->fq[i].ip, c->fq[i].from_us, c->fq[i].to_us);
+	c->nfq = 0;
+	return rc;
+}
+
+/*
+ * Queue a fan-out check of source (KEY, HOST, IP) at TS for the end of
+ * the batch, when all its rows are stored (one check per source).
+ */
+static int
+fanout_check(struct correlator *c, struct store *st, const char *key,
+    const char *host, const char *ip, int64_t ts)
+{
+	struct fanout_q *q;
+	size_t i;
+
+	if (*key == '\0' && *ip == '\0')
+		return 0;
+	for (i = 0; i < c->nfq; i++) {
+		q = &c->fq[i];
+		if (strcmp(q->key, key) == 0 && strcmp(q->ip, key[0] ? q->ip :
+		    ip) == 0) {
+			if (ts < q->from_us)
+				q->from_us = ts;
+			if (ts > q->to_us)
+				q->to_us = ts;
+			return 0;
+		}
+	}
+	if (c->nfq == FANOUT_QUEUE_MAX && fanout_flush(c, st) == -1)
+		return -1;
+	q = &c->fq[c->nfq++];
+	snprintf(q->key, sizeof(q->key), "%s", key);
+	snprintf(q->host, sizeof(q->host), "%s", host);
+	snprintf(q->ip, sizeof(q->ip), "%s", ip);
+	q->from_us = q->to_us = ts;
+	return 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -2092,7 +2138,7 @@ correlate_batch(struct correlator *c, struct store *st,
 	future = c->ref_us + c->cf->max_clock_skew * US;
 	past = c->now_us != 0 ? c->now_us - (c->cf->lookback +
 	    c->cf->max_clock_skew) * US : INT64_MIN;
-	c->nfchecked = 0;
+	c->nfq = 0;
 	supps_clear(c);
 	if (store_suppressions_foreach(st, c->ref_us, supp_cb, c) == -1)
 		return -1;
@@ -2203,8 +2249,9 @@ correlate_batch(struct correlator *c, struct store *st,
 			}
 		}
 	}
-	rc = 0;
+	rc = fanout_flush(c, st);
 out:
+	c->nfq = 0;
 	free(ok);
 	free(nethit);
 	free(keys);
