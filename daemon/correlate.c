@@ -152,6 +152,8 @@ struct pending {
 
 static int	finding_touch(struct correlator *, struct store *,
 		    const struct lmh_hitrow *x, const struct lmh_hitrow *n);
+static int	launch_pair(struct correlator *, struct store *,
+		    const struct lmh_hitrow *x, const char *thost);
 
 /* ------------------------------------------------------------------ */
 /* names and addresses                                                 */
@@ -1032,6 +1034,8 @@ row_build(struct correlator *c, struct store *st, struct row *w,
 			    sizeof(w->target_host));
 		}
 		snprintf(w->detail, sizeof(w->detail), "%s", name);
+		/* no target named: findable by source, to pair with execution */
+		w->r.fanout = *w->target_key == '\0' && *w->target_ip == '\0';
 		break;
 	case ROLE_ACCESS:
 		if (ends_with(ev->target_user, "$") || ends_with(ev->user, "$") ||
@@ -1931,11 +1935,188 @@ finding_touch(struct correlator *c, struct store *st,
 		if (rc == 0)
 			rc = fanout_check(c, st, *shost ? skey : "", shost,
 			    sip, x->ts_us);
+		if (rc == 0) {
+			struct lmh_hitrow y = *x;
+			char th[LMH_NAME_MAX];
+
+			snprintf(th, sizeof(th), "%s", f.target_host);
+			y.source_key = *shost ? skey : "";
+			y.source_ip = sip;
+			rc = launch_pair(c, st, &y, th);
+		}
 	}
 	buf_free(&gmem);
 	buf_free(&why);
 	pending_free(&p);
 	return rc;
+}
+
+/*
+ * Give the targetless launch finding FID the target of an execution that
+ * came from the same source within the join window (EXEC_ID at TS on
+ * TKEY, display THOST, address TIP).  A finding with the resulting key
+ * already there absorbs it.
+ */
+static int
+launch_set_target(struct correlator *c, struct store *st, int64_t fid,
+    const char *tkey, const char *thost, const char *tip,
+    const char *exec_id, int64_t ts)
+{
+	struct lmh_finding f, g;
+	struct buf why, gmem;
+	char skey[LMH_NAME_MAX], th[LMH_NAME_MAX], ti[IP_TEXT_MAX];
+	char chain[512], t[40];
+	int64_t flags;
+	int rc = 0;
+
+	if (store_finding_get(st, fid, NULL, NULL, NULL, NULL, NULL, &f,
+	    &c->mem) != 1 || *f.target_host != '\0' || *f.target_ip != '\0')
+		return 0;
+	host_key(f.source_host, skey, sizeof(skey));
+	if (*skey == '\0')
+		snprintf(skey, sizeof(skey), "%s", f.source_ip);
+	if (*tkey == '\0' || strcmp(tkey, skey) == 0)
+		return 0;
+	snprintf(th, sizeof(th), "%s", thost);
+	snprintf(ti, sizeof(ti), "%s", tip);
+	flags = store_finding_flags(st, f.id) | FL_REMOTE;
+	buf_init(&why);
+	buf_init(&gmem);
+	buf_puts(&why, f.explanation);
+	explain(&why, "paired: execution on %s at %s (event %s) came from "
+	    "this source within +-%llds: target set", *th ? th : tkey,
+	    ts_text(ts, t, sizeof(t)), exec_id,
+	    (long long)(c->window_us / US));
+	f.target_host = th;
+	f.target_ip = ti;
+	if (store_finding_get(st, 0, f.kind, f.technique, skey, tkey, f.user,
+	    &g, &gmem) == 1 && g.id != f.id) {
+		flags |= store_finding_flags(st, g.id);
+		g.count += f.count;
+		if (f.first_us < g.first_us)
+			g.first_us = f.first_us;
+		if (f.last_us > g.last_us)
+			g.last_us = f.last_us;
+		if (store_finding_merge(st, f.id, g.id) == -1)
+			rc = -1;
+		f = g;
+		buf_reset(&why);
+		buf_puts(&why, g.explanation);
+		explain(&why, "merged a launch finding paired with execution "
+		    "on this target (same key)");
+	}
+	chain_text(flags, chain, sizeof(chain));
+	f.chain = chain;
+	f.explanation = why.data;
+	finding_judge(c, &f, &flags, skey, tkey, &why, false);
+	f.explanation = why.data;
+	if (rc == 0)
+		rc = store_finding_update(st, &f, skey, tkey, flags);
+	if (rc == 0)
+		rc = store_finding_add_evidence(st, f.id, exec_id, ts);
+	c->stats.findings_updated++;
+	buf_free(&gmem);
+	buf_free(&why);
+	return rc;
+}
+
+/* state of a pairing of launches and executions by source */
+struct pair {
+	struct correlator	*c;
+	struct store		*st;
+	const struct lmh_hitrow	*x;	/* the new row */
+	const char		*thost;	/* execution target (display) */
+	struct lmh_hitrow	 best;	/* launch side: nearest execution */
+	char			 best_event[LMH_NAME_MAX];
+	char			 best_key[LMH_NAME_MAX];
+	char			 best_ip[IP_TEXT_MAX];
+	int64_t			 best_finding;
+	bool			 have;
+	int			 err;
+};
+
+/* An execution row X found launch row N of its source: pair them. */
+static int
+pair_exec_cb(const struct lmh_hitrow *n, void *arg)
+{
+	struct pair *p = arg;
+
+	if (n->role != ROLE_LAUNCH || n->finding <= 0 ||
+	    *n->target_key != '\0' || *n->target_ip != '\0')
+		return 0;
+	if (launch_set_target(p->c, p->st, n->finding, p->x->target_key,
+	    p->thost, p->x->target_ip, p->x->event_id, p->x->ts_us) == -1) {
+		p->err = -1;
+		return 1;
+	}
+	return 0;
+}
+
+/* A launch row found an execution row N from its source: keep the nearest. */
+static int
+pair_launch_cb(const struct lmh_hitrow *n, void *arg)
+{
+	struct pair *p = arg;
+	int64_t d, bd;
+
+	if (!exec_row(n) || n->finding <= 0 || *n->target_key == '\0')
+		return 0;
+	d = llabs(n->ts_us - p->x->ts_us);
+	bd = llabs(p->best.ts_us - p->x->ts_us);
+	if (!p->have || d < bd) {
+		p->have = true;
+		p->best = *n;
+		snprintf(p->best_event, sizeof(p->best_event), "%s",
+		    n->event_id);
+		snprintf(p->best_key, sizeof(p->best_key), "%s", n->target_key);
+		snprintf(p->best_ip, sizeof(p->best_ip), "%s", n->target_ip);
+		p->best_finding = n->finding;
+	}
+	return 0;
+}
+
+/*
+ * Pair launches that named no target with executions from the same
+ * source in the join window (the module log of Invoke-SMBExec names no
+ * host; the execution it caused does): X is either the new execution
+ * row (with its source) or the new targetless launch row.
+ */
+static int
+launch_pair(struct correlator *c, struct store *st,
+    const struct lmh_hitrow *x, const char *thost)
+{
+	struct pair p;
+	struct lmh_finding f;
+	const char *key = x->source_key, *ip = x->source_ip;
+	int64_t from = x->ts_us - c->window_us, to = x->ts_us + c->window_us;
+	bool launch = x->role == ROLE_LAUNCH;
+
+	memset(&p, 0, sizeof(p));
+	p.c = c;
+	p.st = st;
+	p.x = x;
+	p.thost = thost;
+	if (*key != '\0' && store_hits_by_source(st, key, NULL, from, to,
+	    LMH_JOIN_ROWS_MAX, launch ? pair_launch_cb : pair_exec_cb,
+	    &p) == -1)
+		return -1;
+	if (*ip != '\0' && store_hits_by_source(st, NULL, ip, from, to,
+	    LMH_JOIN_ROWS_MAX, launch ? pair_launch_cb : pair_exec_cb,
+	    &p) == -1)
+		return -1;
+	if (p.err || !launch || !p.have)
+		return p.err;
+	/* the execution's target display name is on its finding */
+	if (store_finding_get(st, p.best_finding, NULL, NULL, NULL, NULL,
+	    NULL, &f, &c->mem2) != 1)
+		return 0;
+	{
+		char th[LMH_NAME_MAX];
+
+		snprintf(th, sizeof(th), "%s", f.target_host);
+		return launch_set_target(c, st, x->finding, p.best_key, th,
+		    p.best_ip, p.best_event, p.best.ts_us);
+	}
 }
 
 /*
@@ -2245,6 +2426,10 @@ correlate_batch(struct correlator *c, struct store *st,
 				    fanout_check(c, st, w->source_key,
 				    w->source_host, w->source_ip,
 				    w->r.ts_us) == -1)
+					goto out;
+				if ((w->r.role != ROLE_LAUNCH ||
+				    w->r.fanout) && launch_pair(c, st, &w->r,
+				    w->target_host) == -1)
 					goto out;
 			}
 		}

@@ -915,6 +915,60 @@ test_launch(void **state)
 	}
 }
 
+/*
+ * A launch that names no target (a PowerShell module log of
+ * Invoke-SMBExec) pairs with the execution that came from the same source
+ * in the window, in either order, and takes its target.
+ */
+static void
+test_launch_pairing(void **state)
+{
+	int order;
+	struct fnds fs;
+	struct fnd *x;
+
+	(void)state;
+	for (order = 0; order < 2; order++) {
+		struct fx *f = fx_new(NULL);
+
+		ev_host(f, -600, "WS5", "10.0.0.5");
+		run(f);
+		if (order == 0) {
+			ev_cmd(f, R_LAUNCH, -5, "WS5", "10.0.0.5",
+			    "C:\\\\powershell.exe", "Invoke-SMBExec -Hash x");
+			run(f);
+		}
+		ev_logon(f, -3, "WS6", "10.0.0.6", "10.0.0.5", "pgustavo");
+		ev_exec(f, R_EXEC, 0, "WS6", "10.0.0.6", "C:\\\\cmd.exe");
+		run(f);
+		if (order == 1) {
+			ev_cmd(f, R_LAUNCH, -5, "WS5", "10.0.0.5",
+			    "C:\\\\powershell.exe", "Invoke-SMBExec -Hash x");
+			run(f);
+		}
+		findings(f, &fs);
+		x = one(&fs, "wmic-node");
+		assert_string_equal(x->src_host, "WS5");
+		assert_string_equal(x->tgt_host, "WS6");
+		assert_non_null(strstr(x->expl, "paired"));
+		fx_free(f);
+	}
+	/* an execution from another source does not pair */
+	{
+		struct fx *f = fx_new(NULL);
+
+		ev_cmd(f, R_LAUNCH, -5, "WS5", "10.0.0.5",
+		    "C:\\\\powershell.exe", "Invoke-SMBExec -Hash x");
+		ev_logon(f, -3, "WS6", "10.0.0.6", "10.0.0.7", "pgustavo");
+		ev_exec(f, R_EXEC, 0, "WS6", "10.0.0.6", "C:\\\\cmd.exe");
+		run(f);
+		findings(f, &fs);
+		x = one(&fs, "wmic-node");
+		assert_string_equal(x->tgt_host, "");
+		fx_free(f);
+	}
+}
+
 /* Evidence per finding stops at LMH_EVIDENCE_MAX; the count goes on. */
 static void
 test_evidence_limit(void **state)
@@ -951,6 +1005,7 @@ main(void)
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_local_psexec),
 		cmocka_unit_test(test_launch),
+		cmocka_unit_test(test_launch_pairing),
 		cmocka_unit_test(test_evidence_limit),
 	};
 
