@@ -12,7 +12,8 @@
 # of the parse-only rate the whole pipeline reaches.  Best of BENCH_RUNS.
 #
 # Environment: LMHUNTD, BENCH_PARSE (built programs), PYTHON3,
-# BENCH_EVENTS (200000), BENCH_SEED (1), BENCH_RUNS (1), BENCH_DIR
+# BENCH_EVENTS (200000), BENCH_SEED (1), BENCH_RATE (3 events per second
+# of event time; 300 gives a dense burst), BENCH_RUNS (1), BENCH_DIR
 # (${TMPDIR:-/tmp}/lmhunt-bench: the generated file is kept there).
 set -u
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -22,16 +23,18 @@ PYTHON3=${PYTHON3:-python3}
 N=${BENCH_EVENTS:-200000}
 SEED=${BENCH_SEED:-1}
 RUNS=${BENCH_RUNS:-1}
+RATE=${BENCH_RATE:-3}
 DIR=${BENCH_DIR:-${TMPDIR:-/tmp}/lmhunt-bench}
 conf=$top_srcdir/etc/lmhuntd.conf
 
 mkdir -p "$DIR" || exit 1
-data=$DIR/udm-$N-$SEED.ndjson
+data=$DIR/udm-$N-$SEED-$RATE.ndjson
 if [ ! -s "$data" ]; then
-	"$PYTHON3" "$top_srcdir/tests/bench/gen_udm.py" -n "$N" --seed "$SEED" >"$data.tmp" &&
+	"$PYTHON3" "$top_srcdir/tests/bench/gen_udm.py" -n "$N" --seed "$SEED" \
+	    --rate "$RATE" >"$data.tmp" &&
 	    mv "$data.tmp" "$data" || exit 1
 fi
-echo "bench_once: $N events ($(wc -c <"$data") bytes) from gen_udm.py --seed $SEED: $data"
+echo "bench_once: $N events ($(wc -c <"$data") bytes) from gen_udm.py --seed $SEED --rate $RATE: $data"
 
 # timed CMD...: run CMD (stdout to $DIR/out) and print
 # "wall_s cpu_s maxrss_kb exit_status" from getrusage of the child.

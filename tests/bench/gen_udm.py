@@ -5,7 +5,7 @@ Writes N events (NDJSON, one UDM event per line, lowerCamelCase keys as
 udmSearch returns them) to stdout: process launches (Sysmon 1), network
 connections (Sysmon 3 / 5156), network and interactive logons (4624),
 share and pipe access (5145), service installs (7045) and PowerShell
-module logs (4103), on a few hundred hosts, in time order.  Every
+module logs (4103), on a few hundred hosts, in time order, --rate events per second of event time.  Every
 --attack-every events it plants a lateral-movement chain: PsExec (SMB
 445, network logon, IPC$ svcctl, PSEXESVC installed, PSEXESVC -> cmd),
 WMI (RPC 135, network logon, WmiPrvSE -> powershell) or a tool transfer
@@ -51,8 +51,9 @@ PORTS = [443, 443, 443, 80, 53, 389, 88, 445, 135, 3389, 5985, 8080]
 class Gen:
     """State of the stream: the random source, the clock and the hosts."""
 
-    def __init__(self, seed, nhosts):
+    def __init__(self, seed, nhosts, rate):
         self.r = random.Random(seed)
+        self.gap = max(2, int(2000000 / rate))  # µs; mean gap 1/rate
         self.t = BASE_US
         self.n = 0
         self.hosts = ["WS%04d.corp.example" % i for i in range(1, nhosts + 1)]
@@ -63,7 +64,7 @@ class Gen:
 
     def meta(self, etype, pet, product):
         """The metadata block of the next event (advances the clock)."""
-        self.t += self.r.randint(200, 6000)
+        self.t += self.r.randint(1, self.gap)
         self.n += 1
         sec, us = divmod(self.t, 1000000)
         ts = "%s.%06dZ" % (_fmt(sec), us)
@@ -220,8 +221,13 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--hosts", type=int, default=300)
     ap.add_argument("--attack-every", type=int, default=5000)
+    ap.add_argument("--rate", type=float, default=3.0,
+                    help="mean events per second of event time (3: 200,000 "
+                    "events span about 18 hours of a 72-hour hunt)")
     args = ap.parse_args()
-    g = Gen(args.seed, args.hosts)
+    if args.rate <= 0:
+        ap.error("--rate must be positive")
+    g = Gen(args.seed, args.hosts, args.rate)
     out = sys.stdout
     written = attacks = 0
     while written < args.events:
