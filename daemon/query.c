@@ -75,7 +75,7 @@ struct qfield {
 	char		*base;		/* the path before a subscript */
 	char		*key;		/* subscript key, or NULL */
 	struct udm_path	*path;		/* compiled by udm.c */
-	bool		 flat_event_type; /* read ev->event_type directly */
+	int		 flat;		/* index in flat_fields + 1, or 0 */
 };
 
 struct strset {
@@ -843,6 +843,45 @@ path_compile(struct parser *ps, const char *p, int line, int col)
 }
 
 /*
+ * Singular string fields that udm.c already decoded into struct lmh_event:
+ * reading them there saves the JSON walk.  A NULL there means absent (or
+ * not a string, which these fields never are in UDM).
+ */
+static const struct {
+	const char	*path;
+	size_t		 off;
+} flat_fields[] = {
+	{ "metadata.event_type", offsetof(struct lmh_event, event_type) },
+	{ "metadata.product_event_type",
+	    offsetof(struct lmh_event, product_event_type) },
+	{ "metadata.product_name", offsetof(struct lmh_event, product_name) },
+	{ "principal.process.file.full_path",
+	    offsetof(struct lmh_event, parent_path) },
+	{ "principal.process.command_line",
+	    offsetof(struct lmh_event, parent_cmdline) },
+	{ "target.process.file.full_path", offsetof(struct lmh_event, path) },
+	{ "target.process.command_line", offsetof(struct lmh_event, cmdline) },
+	{ "principal.user.userid", offsetof(struct lmh_event, user) },
+	{ "target.user.userid", offsetof(struct lmh_event, target_user) },
+	{ "target.application", offsetof(struct lmh_event, service) },
+	{ "target.resource.name", offsetof(struct lmh_event, resource) },
+	{ "target.file.full_path", offsetof(struct lmh_event, file_path) },
+	{ "network.direction", offsetof(struct lmh_event, direction) },
+};
+
+/* The flat_fields index + 1 of PATH, or 0. */
+static int
+flat_find(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof flat_fields / sizeof flat_fields[0]; i++)
+		if (strcmp(flat_fields[i].path, path) == 0)
+			return (int)i + 1;
+	return 0;
+}
+
+/*
  * Fill F from its base and key and compile it; udm.c reads a map key from
  * an object (additional.fields["X"] is additional.X) or from a labels
  * array of {key, value}.
@@ -854,7 +893,7 @@ field_compile(struct parser *ps, struct qfield *f, int line, int col)
 		f->text = xstrdup(f->base);
 	else
 		f->text = xasprintf("%s[\"%s\"]", f->base, f->key);
-	f->flat_event_type = strcmp(f->text, "metadata.event_type") == 0;
+	f->flat = flat_find(f->text);
 	return (f->path = path_compile(ps, f->text, line, col)) != NULL;
 }
 
@@ -1614,7 +1653,7 @@ node_plan(struct qnode *n)
 		break;
 	case QN_CMP:
 		n->cost = n->vtype == QV_REGEX ? 8 :
-		    n->f.flat_event_type ? 1 : 2;
+		    n->f.flat ? 1 : 3;
 		break;
 	case QN_LIST:
 		n->cost = 3;
@@ -1887,15 +1926,17 @@ pred_eval(const struct query *q, const struct qnode *n,
 	struct ectx c = { q, n };
 	const struct qfield *f = &n->f;
 
-	if (f->flat_event_type) {
+	if (f->flat) {
 		struct udm_value v;
+		const char *s = *(const char *const *)(const void *)
+		    ((const char *)ev + flat_fields[f->flat - 1].off);
 
-		if (ev->event_type == NULL)
+		if (s == NULL)
 			return false;
 		memset(&v, 0, sizeof v);
 		v.type = UDM_STRING;
-		v.s = ev->event_type;
-		v.slen = strlen(ev->event_type);
+		v.s = s;
+		v.slen = strlen(s);
 		return pred_value(q, n, &v);
 	}
 	return udm_path_foreach(ev, f->path, pred_cb, &c) != 0;
