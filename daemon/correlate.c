@@ -1608,6 +1608,13 @@ scan_target(struct correlator *c, struct store *st,
 		if (store_hits_near(st, x->target_key, NULL, from, to,
 		    LMH_JOIN_ROWS_MAX, scan_cb, &s) == -1 || s.err)
 			return -1;
+		/*
+		 * Evidence looks for execution rows, which always name their
+		 * host: the key is enough.  Execution looks for evidence,
+		 * which may name the target only by an address.
+		 */
+		if (p == NULL)
+			return 0;
 		if (store_asset_ips(st, x->target_key, x->ts_us,
 		    LMH_ASSET_SLACK_S * US, scan_ip_cb, &s) == -1 || s.err)
 			return -1;
@@ -2305,7 +2312,7 @@ correlate_batch(struct correlator *c, struct store *st,
     struct lmh_event *evs, size_t nev, const struct lmh_hit *hits,
     size_t nhits)
 {
-	char (*keys)[LMH_NAME_MAX] = NULL;
+	char key[LMH_NAME_MAX];
 	bool *ok = NULL, *nethit = NULL;
 	struct row *w = NULL;
 	struct pending p;
@@ -2325,7 +2332,6 @@ correlate_batch(struct correlator *c, struct store *st,
 		return -1;
 	ok = xcalloc(nev, sizeof(*ok));
 	nethit = xcalloc(nev, sizeof(*nethit));
-	keys = xcalloc(nev, sizeof(*keys));
 	w = xmalloc(sizeof(*w));
 
 	for (i = 0; i < nev; i++) {
@@ -2339,13 +2345,13 @@ correlate_batch(struct correlator *c, struct store *st,
 			c->stats.rejected_skew++;
 			continue;
 		}
-		host_key(ev->host, keys[i], LMH_NAME_MAX);
-		if (*keys[i] == '\0' && !has_ip(ev)) {
+		host_key(ev->host, key, sizeof(key));
+		if (*key == '\0' && !has_ip(ev)) {
 			c->stats.no_host++;
 			continue;
 		}
 		ok[i] = true;
-		if (asset_learn(c, st, ev, keys[i]) == -1)
+		if (asset_learn(c, st, ev, key) == -1)
 			goto out;
 	}
 
@@ -2361,15 +2367,18 @@ correlate_batch(struct correlator *c, struct store *st,
 	for (pass = 0; pass < 2; pass++) {
 		if (pass == 0) {
 			for (i = 0; i < nev; i++) {
-				if (!ok[i] || *keys[i] == '\0')
+				if (!ok[i])
 					continue;
-				if (row_marker(c, st, w, &evs[i], keys[i]) == 1 &&
+				host_key(evs[i].host, key, sizeof(key));
+				if (*key == '\0')
+					continue;
+				if (row_marker(c, st, w, &evs[i], key) == 1 &&
 				    evidence_add(c, st, w) == -1)
 					goto out;
 				/* SMB/RPC connections no rule covered */
 				if (!nethit[i] && smb_rpc(&evs[i]) &&
 				    row_build(c, st, w, &evs[i], &builtin_net,
-				    keys[i]) == 1 && evidence_add(c, st, w) == -1)
+				    key) == 1 && evidence_add(c, st, w) == -1)
 					goto out;
 			}
 		}
@@ -2385,7 +2394,8 @@ correlate_batch(struct correlator *c, struct store *st,
 			    h->rule->role == ROLE_LAUNCH;
 			if (execrole != (pass == 1))
 				continue;
-			switch (row_build(c, st, w, h->ev, h->rule, keys[i])) {
+			host_key(h->ev->host, key, sizeof(key));
+			switch (row_build(c, st, w, h->ev, h->rule, key)) {
 			case -1:
 				goto out;
 			case 0:
@@ -2439,7 +2449,6 @@ out:
 	c->nfq = 0;
 	free(ok);
 	free(nethit);
-	free(keys);
 	free(w);
 	return rc;
 }
