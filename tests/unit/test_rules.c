@@ -519,6 +519,80 @@ test_query_len_max(void **state)
 	buf_free(&b);
 }
 
+/* Lines, files, rule IDs and list counts over their limits. */
+static void
+test_input_limits(void **state)
+{
+	struct errlist errs = { NULL, 0 };
+	char *rdir, *ldir, *base, *name;
+	struct ruleset *rs;
+	struct buf b;
+	int i;
+
+	(void)state;
+	/* a rule file line longer than LMH_CONF_LINE_MAX */
+	buf_init(&b);
+	buf_puts(&b, "[rule a]\nquery = target.port = 1\n# ");
+	for (i = 0; i < LMH_CONF_LINE_MAX; i++)
+		buf_puts(&b, "x");
+	buf_puts(&b, "\n");
+	expect_error(b.data, "a.rules:3: line longer than 8192 bytes", NULL);
+	buf_reset(&b);
+
+	/* a rule file larger than LMH_CONF_FILE_MAX */
+	buf_puts(&b, "[rule a]\nquery = target.port = 1\n");
+	while (b.len <= LMH_CONF_FILE_MAX)
+		buf_puts(&b, "# filler filler filler filler filler filler\n");
+	expect_error(b.data, "file larger than 1048576 bytes", NULL);
+	buf_reset(&b);
+
+	/* a rule ID of LMH_RULE_ID_MAX bytes is fine, one more is not */
+	buf_puts(&b, "[rule ");
+	for (i = 0; i < LMH_RULE_ID_MAX; i++)
+		buf_puts(&b, "r");
+	buf_puts(&b, "]\nquery = target.port = 1\n");
+	rs = load1(b.data, NULL, NULL, &errs, NULL);
+	assert_non_null(rs);
+	assert_int_equal(strlen(rs->rules[0].id), LMH_RULE_ID_MAX);
+	rules_free(rs);
+	buf_reset(&b);
+	buf_puts(&b, "[rule r");
+	for (i = 0; i < LMH_RULE_ID_MAX; i++)
+		buf_puts(&b, "r");
+	buf_puts(&b, "]\nquery = target.port = 1\n");
+	expect_error(b.data, "bad rule ID", "at most 64 bytes");
+	buf_reset(&b);
+
+	/* a list line longer than LMH_CONF_LINE_MAX */
+	for (i = 0; i < LMH_CONF_LINE_MAX; i++)
+		buf_puts(&b, "/");
+	buf_puts(&b, "\n");
+	assert_null(load1("[rule a]\nquery = target.process.file.full_path "
+	    "in %long\n", "long", b.data, &errs, NULL));
+	assert_true(has_msg(&errs, "long.txt:1: line longer than 8192 bytes",
+	    (char *)NULL));
+	errlist_free(&errs);
+	buf_reset(&b);
+
+	/* more than LMH_LISTS_MAX lists used */
+	base = fresh(&rdir, &ldir);
+	for (i = 0; i <= LMH_LISTS_MAX; i++) {
+		buf_printf(&b, "[rule r%d]\nquery = target.process.file."
+		    "full_path in %%l%d\n", i, i);
+		name = xasprintf("l%d.txt", i);
+		put(ldir, name, "v\n");
+		free(name);
+	}
+	put(rdir, "a.rules", b.data);
+	assert_null(rules_load(rdir, ldir, &errs));
+	assert_true(has_msg(&errs, "more than 128 lists used", (char *)NULL));
+	errlist_free(&errs);
+	buf_free(&b);
+	free(rdir);
+	free(ldir);
+	free(base);
+}
+
 /* An empty rules directory is an error. */
 static void
 test_no_rule_files(void **state)
@@ -879,6 +953,7 @@ main(void)
 		cmocka_unit_test(test_list_items_max),
 		cmocka_unit_test(test_rules_max),
 		cmocka_unit_test(test_query_len_max),
+		cmocka_unit_test(test_input_limits),
 		cmocka_unit_test(test_no_rule_files),
 		cmocka_unit_test(test_lint),
 		cmocka_unit_test(test_match_index),
