@@ -600,6 +600,7 @@ struct hunt_stats {
 	uint64_t	 duplicates;
 	uint64_t	*rule_hits;	/* per rule, index as in the ruleset */
 	uint64_t	 batches;
+	uint64_t	 failed;	/* batches refused or rolled back */
 	uint64_t	 hits;		/* rule hits in all */
 	int64_t		 first_us;	/* oldest event time seen, 0 = none */
 	int64_t		 last_us;	/* newest event time seen */

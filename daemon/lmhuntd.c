@@ -82,7 +82,7 @@ run_once(struct lmh_config *cf, struct ruleset *rs, struct once_opts *o)
 	struct hunt h;
 	char why[512];
 	const char *db = o->db != NULL ? o->db : ":memory:";
-	int i, nfound;
+	int i, nfound, rc;
 
 	if ((st = store_open(db, why, sizeof(why))) == NULL) {
 		log_warnx("%s: %s", db, why);
@@ -97,9 +97,12 @@ run_once(struct lmh_config *cf, struct ruleset *rs, struct once_opts *o)
 	for (i = 0; i < o->nsources; i++) {
 		if (source_replay(o->sources[i], (size_t)cf->batch_events,
 		    once_batch, &h, &h.stats.src) == -1) {
+			/* the hunt refused a batch: the database failed */
+			rc = h.stats.failed > 0 ? LMH_EXIT_STORE :
+			    LMH_EXIT_INPUT;
 			hunt_free(&h);
 			store_close(st);
-			return LMH_EXIT_INPUT;
+			return rc;
 		}
 	}
 	nfound = report_write(&h, &o->rep, stdout);

@@ -84,10 +84,13 @@ hunt_batch(struct hunt *h, struct lmh_event *evs, size_t n)
 	if (n > hunt_batch_max(h)) {
 		log_warnx("batch of %zu events exceeds batch_events %zu", n,
 		    hunt_batch_max(h));
+		h->stats.failed++;
 		return -1;
 	}
-	if (store_begin(h->store) == -1)
+	if (store_begin(h->store) == -1) {
+		h->stats.failed++;
 		return -1;
+	}
 
 	/* store: new events move to the front, duplicates stay behind */
 	for (i = 0; i < n; i++) {
@@ -148,6 +151,7 @@ hunt_batch(struct hunt *h, struct lmh_event *evs, size_t n)
 	goto out;
 fail:
 	store_rollback(h->store);
+	h->stats.failed++;
 out:
 	free(matched);
 	free(rule_hits);

@@ -214,6 +214,7 @@ batch_limit(void **state)
 	}
 	assert_int_equal(fx->cf->batch_events, 4);
 	assert_int_equal(hunt_batch(&fx->h, fx->evs, 5), -1);
+	assert_int_equal(fx->h.stats.failed, 1);
 	assert_int_equal(store_event_count(fx->st), 0);
 	assert_int_equal(fx->h.stats.stored, 0);
 	/* exactly at the limit is fine */
