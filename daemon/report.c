@@ -907,6 +907,9 @@ text_statistics(const struct report *r, FILE *fp)
 	    (unsigned long long)s->duplicates);
 	fprintf(fp, "  batches:             %llu\n",
 	    (unsigned long long)s->batches);
+	if (s->failed > 0)
+		fprintf(fp, "  batches failed:      %llu (rolled back)\n",
+		    (unsigned long long)s->failed);
 	fprintf(fp, "  rule hits:           %llu\n",
 	    (unsigned long long)s->hits);
 	for (i = 0; i < rs->n; i++)
@@ -1234,6 +1237,7 @@ json_statistics(struct buf *b, const struct report *r)
 	jint(b, "events_stored", (long long)s->stored, false);
 	jint(b, "duplicates", (long long)s->duplicates, false);
 	jint(b, "batches", (long long)s->batches, false);
+	jint(b, "batches_failed", (long long)s->failed, false);
 	jint(b, "rule_hits_total", (long long)s->hits, false);
 	jkey(b, "rule_hits", false);
 	buf_puts(b, "{");
