@@ -1510,10 +1510,14 @@ interact(struct correlator *c, struct pending *p, const struct lmh_hitrow *x,
 		break;
 	}
 	if (p->flags != before) {
+		char ch[256];
+
 		added = true;
-		explain(&p->why, "%s evidence %s at %s on the same target: "
-		    "chain", row_role_name(n->role), n->event_id,
-		    ts_text(n->ts_us, t, sizeof(t)));
+		chain_text(p->flags & ~before, ch, sizeof(ch));
+		explain(&p->why, "%s evidence %s at %s on the same target: %s",
+		    row_role_name(n->role), n->event_id,
+		    ts_text(n->ts_us, t, sizeof(t)), *ch ? ch :
+		    "a PsExec-style client ran on this host");
 	}
 	dt = n->ts_us > x->ts_us ? n->ts_us - x->ts_us : x->ts_us - n->ts_us;
 	if (src && (*n->source_key != '\0' || *n->source_ip != '\0') &&
@@ -2141,7 +2145,8 @@ finding_apply(struct correlator *c, struct store *st, struct row *w,
 	char chain[512], t[40];
 	int64_t flags;
 	int found, rc = 0;
-	bool launch_local, no_target;
+	bool launch_local, no_target, news = true;
+	int64_t oflags;
 	size_t i;
 
 	/* the source: the row's own, else the join's */
@@ -2177,7 +2182,10 @@ finding_apply(struct correlator *c, struct store *st, struct row *w,
 		return -1;
 	buf_init(&why);
 	if (found == 1) {
-		flags = store_finding_flags(st, f.id) | p->flags;
+		oflags = store_finding_flags(st, f.id);
+		flags = oflags | p->flags;
+		/* a repeated hit: explain the join only if it adds something */
+		news = (p->flags & ~oflags & ~(int64_t)FL_LOCAL_HINT) != 0;
 		buf_puts(&why, f.explanation);
 		f.count++;
 		if (w->r.ts_us < f.first_us)
@@ -2208,15 +2216,20 @@ finding_apply(struct correlator *c, struct store *st, struct row *w,
 		    role_name(r->role), *w->target_host ? w->target_host :
 		    *w->target_ip ? w->target_ip : "an unnamed target",
 		    ts_text(w->r.ts_us, t, sizeof(t)), w->r.event_id);
-		if (w->r.role == ROLE_LAUNCH)
-			explain(&why, "the command line on %s names target "
-			    "'%s'", shost, w->detail);
+		if (w->r.role == ROLE_LAUNCH && *w->detail != '\0')
+			explain(&why, "the command on %s names target '%s'",
+			    shost, w->detail);
+		else if (w->r.role == ROLE_LAUNCH)
+			explain(&why, "the command on %s names no target: "
+			    "paired by source with execution in the window",
+			    shost);
 		c->stats.findings_new++;
 	}
 	if (*skey != '\0' && !launch_local &&
 	    !(w->r.role == ROLE_LAUNCH && no_target))
 		flags |= FL_REMOTE;
-	buf_puts(&why, p->why.data ? p->why.data : "");
+	if (news)
+		buf_puts(&why, p->why.data ? p->why.data : "");
 	if (why.len >= LMH_EXPLAIN_MAX) {
 		why.len = LMH_EXPLAIN_MAX - 1;
 		why.data[why.len] = '\0';
