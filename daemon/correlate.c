@@ -1572,7 +1572,8 @@ scan_cb(const struct lmh_hitrow *n, void *arg)
 		return 0;
 	if (s->p != NULL)
 		interact(s->c, s->p, s->x, n);
-	if (exec_row(n) && n->finding > 0 &&
+	/* two executions of the same role tell each other nothing */
+	if (exec_row(n) && n->finding > 0 && n->role != s->x->role &&
 	    finding_touch(s->c, s->st, n, s->x) == -1) {
 		s->err = -1;
 		return 1;
@@ -1748,10 +1749,14 @@ fanout_run(struct correlator *c, struct store *st, const char *key,
 		struct buf tl;
 
 		buf_init(&tl);
-		for (k = bi; k <= bj; k++)
-			if (strstr(tl.data ? tl.data : "", f.tgt[k]) == NULL)
+		for (k = bi; k <= bj; k++) {
+			for (i = bi; i < k; i++)
+				if (strcmp(f.tgt[i], f.tgt[k]) == 0)
+					break;
+			if (i == k)
 				buf_printf(&tl, "%s%s", tl.len ? ", " : "",
 				    f.tgt[k]);
+		}
 		explain(&why, "targets: %s", tl.data ? tl.data : "");
 		buf_free(&tl);
 	}
