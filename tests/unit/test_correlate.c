@@ -16,7 +16,7 @@
 
 #define S		INT64_C(1000000)
 #define T0		INT64_C(1600585066000000)	/* 2020-09-20T06:57:46Z */
-#define MAXEV		128
+#define MAXEV		512
 
 enum { R_EXEC, R_TRANSFER, R_ACCESS, R_NETWORK, R_LAUNCH, R_SVC, NRULES };
 
@@ -610,6 +610,85 @@ fan_write(struct fx *f, int64_t sec, int host)
 	ev_write(f, sec, h, ip, "10.0.0.5", "C$", "tool.exe");
 }
 
+/* Share access on HOST from SRCIP to SHARE, object FILE (5145, access). */
+static void
+ev_share(struct fx *f, int64_t sec, const char *host, const char *ip,
+    const char *srcip, const char *share, const char *file)
+{
+	add(f, R_ACCESS, -1, "{\"metadata\":{\"id\":\"e%d\",\"eventTimestamp\":"
+	    "\"%s\",\"eventType\":\"USER_RESOURCE_ACCESS\",\"productEventType\":"
+	    "\"5145\"},\"principal\":{\"hostname\":\"%s\",\"ip\":[\"%s\"],"
+	    "\"user\":{\"userid\":\"pgustavo\"}},\"target\":{\"resource\":"
+	    "{\"name\":\"\\\\\\\\*\\\\%s\"},\"file\":{\"fullPath\":\"%s\"}},"
+	    "\"src\":{\"ip\":[\"%s\"]}}", nid(f), ts(sec), host, ip, share, file,
+	    srcip);
+}
+
+/*
+ * Find-LocalAdminAccess shape: one source opens svcctl over IPC$ and logs
+ * on to many hosts without executing anything: no fan-out, no finding.
+ * Admin-share (C$) access to as many hosts is fan-out.
+ */
+static void
+test_fanout_access(void **state)
+{
+	struct fx *f = fx_new(NULL);
+	struct fnds fs;
+	char h[32], ip[32];
+	int i;
+
+	(void)state;
+	for (i = 1; i <= 5; i++) {
+		snprintf(h, sizeof(h), "SRV%d", i);
+		snprintf(ip, sizeof(ip), "10.0.1.%d", i);
+		ev_logon(f, i, h, ip, "10.0.0.5", "pgustavo");
+		ev_share(f, i, h, ip, "10.0.0.5", "IPC$", "svcctl");
+	}
+	run(f);
+	findings(f, &fs);
+	assert_int_equal(fs.n, 0);
+	for (i = 1; i <= 3; i++) {
+		snprintf(h, sizeof(h), "SRV%d", i);
+		snprintf(ip, sizeof(ip), "10.0.1.%d", i);
+		ev_share(f, 10 + i, h, ip, "10.0.0.5", "C$", "Windows");
+	}
+	run(f);
+	findings(f, &fs);
+	assert_int_equal(fs.n, 1);
+	assert_int_equal(one(&fs, "fanout")->count, 3);
+	fx_free(f);
+}
+
+/*
+ * A join lookup reads at most LMH_JOIN_ROWS_MAX rows: a target flooded
+ * with more connections than that still joins (the oldest rows), and
+ * retention deletes hit rows in bounded chunks.
+ */
+static void
+test_join_rows_limit(void **state)
+{
+	struct fx *f = fx_new(NULL);
+	struct fnds fs;
+	int i;
+
+	(void)state;
+	for (i = 0; i < LMH_JOIN_ROWS_MAX + 20; i++)
+		ev_conn(f, -60 + i / 10, "WS6", "10.0.0.5", 50000 + i,
+		    "10.0.0.6", 445, "INBOUND");
+	run(f);
+	ev_exec(f, R_EXEC, 0, "WS6", "10.0.0.6", "C:\\\\x.exe");
+	run(f);
+	findings(f, &fs);
+	assert_string_equal(one(&fs, "svc-child")->src_ip, "10.0.0.5");
+	/* retention: chunks of 100 until none is left */
+	assert_int_equal(store_hits_prune(f->st, T0 + 86400 * S, 100), 100);
+	assert_int_equal(store_hits_prune(f->st, T0 + 86400 * S, 100), 100);
+	assert_int_equal(store_hits_prune(f->st, T0 + 86400 * S, 100),
+	    LMH_JOIN_ROWS_MAX + 20 + 1 - 200);
+	assert_int_equal(store_hits_prune(f->st, T0 + 86400 * S, 100), 0);
+	fx_free(f);
+}
+
 /* Fan-out: fanout_hosts - 1 targets is no fan-out finding; N is one. */
 static void
 test_fanout(void **state)
@@ -1000,6 +1079,8 @@ main(void)
 		cmocka_unit_test(test_late_event),
 		cmocka_unit_test(test_dhcp_reuse),
 		cmocka_unit_test(test_fanout),
+		cmocka_unit_test(test_fanout_access),
+		cmocka_unit_test(test_join_rows_limit),
 		cmocka_unit_test(test_source_class),
 		cmocka_unit_test(test_suppression_expires),
 		cmocka_unit_test(test_bad_input),
