@@ -550,6 +550,27 @@ is_lateral(const struct rep_finding *f)
 	    is_fanout(f));
 }
 
+/*
+ * Append TITLE to B as the object of a sentence: a capitalised ordinary
+ * first word is lowered ("File copied" -> "file copied"), names such as
+ * PsExec, PowerShell or WmiPrvSE.exe are kept.
+ */
+static void
+add_title_lower(struct buf *b, const char *title)
+{
+	size_t i, n = strcspn(title, " ");
+	bool plain = n > 1 && title[0] >= 'A' && title[0] <= 'Z';
+
+	for (i = 1; i < n && plain; i++)
+		if (title[i] < 'a' || title[i] > 'z')
+			plain = false;
+	if (plain) {
+		buf_printf(b, "%c", title[0] - 'A' + 'a');
+		buf_puts(b, title + 1);
+	} else
+		buf_puts(b, title);
+}
+
 /* Add the negative results: rules and techniques that found nothing. */
 static void
 build_negatives(struct report *r)
@@ -585,7 +606,9 @@ build_negatives(struct report *r)
 		if (!ru->enabled || r->h->stats.rule_hits[i] > 0)
 			continue;
 		buf_reset(&b);
-		buf_printf(&b, "no %s found (rule %s", ru->title, ru->id);
+		buf_puts(&b, "no ");
+		add_title_lower(&b, ru->title);
+		buf_printf(&b, " found (rule %s", ru->id);
 		for (j = 0; j < ru->ntechniques; j++)
 			buf_printf(&b, "%s%s", j == 0 ? ", " : " ",
 			    ru->techniques[j]);

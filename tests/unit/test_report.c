@@ -327,7 +327,7 @@ report_text_sections(void **state)
 	/* T1021.002 had a rule hit but no finding; the WMI rule had no hits */
 	assert_non_null(strstr(text, "no T1021.002"));
 	assert_non_null(strstr(text, "none became a finding"));
-	assert_non_null(strstr(text, "no Test WMI process creation found "
+	assert_non_null(strstr(text, "no test WMI process creation found "
 	    "(rule test-wmi, T1047: 0 matching events)"));
 	assert_null(strstr(text, "no T1047"));
 	assert_non_null(strstr(text, "\nSTATISTICS\n"));
@@ -370,7 +370,7 @@ report_nothing_found(void **state)
 	    "Admin Shares) found: none of its 1 rule matched any event"));
 	assert_non_null(strstr(text, "no T1047 (Windows Management "
 	    "Instrumentation) found"));
-	assert_non_null(strstr(text, "no Test SMB connection found"));
+	assert_non_null(strstr(text, "no test SMB connection found"));
 	assert_non_null(strstr(text, "AFFECTED_HOSTS\n--------------\n  none\n"));
 	assert_null(strstr(text, "escalate to incident response"));
 	assert_non_null(strstr(text, "no findings: keep the hunt scheduled"));
