@@ -963,7 +963,7 @@ re2_unsupported(const char *s, size_t len, const char **what, size_t *off)
 	return false;
 }
 
-/* Compile regex source S; on error report at LINE:COL (+offset if ONLINE). */
+/* Compile regex source S; errors point at the offset when it is query text. */
 static pcre2_code *
 re_compile(struct parser *ps, const char *s, size_t len, bool nocase,
     int line, int col, const char *ctx)
