@@ -115,6 +115,9 @@ struct correlator {
 	struct buf		 mem;		/* finding strings */
 	struct buf		 mem2;
 	struct udm_path		*desc_path;	/* security_result.description */
+	bool			 trip_pending;	/* finding_judge tripped one */
+	int64_t			*tripped;	/* ids tripped in this batch */
+	size_t			 ntripped, captripped;
 };
 
 /* one hit row being built, with the storage for its strings */
@@ -682,6 +685,7 @@ correlate_free(struct correlator *c)
 		free(c->assets[i].pair);
 	supps_clear(c);
 	free(c->fq);
+	free(c->tripped);
 	if (c->desc_path != NULL)
 		udm_path_free(c->desc_path);
 	buf_free(&c->mem);
@@ -1398,6 +1402,7 @@ finding_judge(struct correlator *c, struct lmh_finding *f, int64_t *flags,
 		f->tripped = true;
 		f->tripped_us = c->ref_us;
 		c->stats.tripped++;
+		c->trip_pending = true;
 		explain(why, "score %lld reached case_threshold %lld: tripped",
 		    (long long)f->score, (long long)c->cf->case_threshold);
 	}
@@ -1676,6 +1681,29 @@ fan_distinct(const struct fan_rows *f, size_t i, size_t j)
 	return n;
 }
 
+/* Remember finding ID if finding_judge just tripped it. */
+static void
+trip_record(struct correlator *c, int64_t id)
+{
+	if (!c->trip_pending || id <= 0)
+		return;
+	c->trip_pending = false;
+	if (c->ntripped == c->captripped) {
+		c->captripped = c->captripped ? c->captripped * 2 : 16;
+		c->tripped = xrealloc(c->tripped, c->captripped *
+		    sizeof(*c->tripped));
+	}
+	c->tripped[c->ntripped++] = id;
+}
+
+/* Findings that tripped in the last correlate_batch, by id. */
+size_t
+correlate_tripped(const struct correlator *c, const int64_t **ids)
+{
+	*ids = c->tripped;
+	return c->ntripped;
+}
+
 /*
  * Check the fan-out of source (KEY, HOST, IP) over its rows in [FROM -
  * fanout_window, TO + fanout_window]: the most distinct targets within
@@ -1777,6 +1805,7 @@ fanout_run(struct correlator *c, struct store *st, const char *key,
 		fd.id = store_finding_insert(st, &fd, src, "", flags);
 		rc = fd.id < 0 ? -1 : 0;
 	}
+	trip_record(c, fd.id);
 	for (k = bi; rc == 0 && k <= bj; k++)
 		rc = store_finding_add_evidence(st, fd.id, f.eid[k],
 		    f.rows[k].ts_us);
@@ -1942,6 +1971,7 @@ finding_touch(struct correlator *c, struct store *st,
 	f.explanation = why.data;
 	if (rc == 0)
 		rc = store_finding_update(st, &f, skey, tkey, flags);
+	trip_record(c, f.id);
 	c->stats.findings_updated++;
 	for (i = 0; rc == 0 && i < p.nev; i++)
 		rc = store_finding_add_evidence(st, f.id, p.ev_ids[i],
@@ -2028,6 +2058,7 @@ launch_set_target(struct correlator *c, struct store *st, int64_t fid,
 	f.explanation = why.data;
 	if (rc == 0)
 		rc = store_finding_update(st, &f, skey, tkey, flags);
+	trip_record(c, f.id);
 	if (rc == 0)
 		rc = store_finding_add_evidence(st, f.id, exec_id, ts);
 	c->stats.findings_updated++;
@@ -2250,6 +2281,7 @@ finding_apply(struct correlator *c, struct store *st, struct row *w,
 	else if ((f.id = store_finding_insert(st, &f, skey, w->target_key,
 	    flags)) < 0)
 		rc = -1;
+	trip_record(c, f.id);
 	if (rc == 0)
 		rc = store_finding_add_evidence(st, f.id, w->r.event_id,
 		    w->r.ts_us);
@@ -2345,6 +2377,8 @@ correlate_batch(struct correlator *c, struct store *st,
 	past = c->now_us != 0 ? c->now_us - (c->cf->lookback +
 	    c->cf->max_clock_skew) * US : INT64_MIN;
 	c->nfq = 0;
+	c->ntripped = 0;
+	c->trip_pending = false;
 	supps_clear(c);
 	if (store_suppressions_foreach(st, c->ref_us, supp_cb, c) == -1)
 		return -1;
@@ -2464,6 +2498,8 @@ correlate_batch(struct correlator *c, struct store *st,
 	}
 	rc = fanout_flush(c, st);
 out:
+	if (rc == -1)
+		c->ntripped = 0;	/* the caller rolls the batch back */
 	c->nfq = 0;
 	free(ok);
 	free(nethit);

@@ -582,6 +582,11 @@ const struct correlate_stats *correlate_stats(const struct correlator *);
  * events older than lookback + max_clock_skew.
  */
 void	 correlate_set_now(struct correlator *, int64_t now_us);
+/*
+ * The findings that tripped in the last correlate_batch (ids, valid until
+ * the next batch), for case comments written in the same transaction.
+ */
+size_t	 correlate_tripped(const struct correlator *, const int64_t **ids);
 /* Normalise a host name for matching: lower case, no domain suffix. */
 void	 host_key(const char *host, char *out, size_t len);
 /* Internal roles of corr_hits rows next to enum rule_role. */

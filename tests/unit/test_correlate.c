@@ -794,6 +794,7 @@ test_suppression_expires(void **state)
 {
 	struct fx *f = fx_new(NULL);
 	struct lmh_suppression sp;
+	const int64_t *ids;
 	struct fnds fs;
 	struct fnd *x;
 
@@ -818,6 +819,7 @@ test_suppression_expires(void **state)
 	assert_true(x->score >= 70);
 	assert_non_null(strstr(x->expl, "patch window"));
 	assert_int_equal(correlate_stats(f->c)->tripped, 0);
+	assert_int_equal(correlate_tripped(f->c, &ids), 0);
 
 	correlate_set_now(f->c, T0 + 3 * 3600 * S);	/* after expiry */
 	ev_exec(f, R_EXEC, 10, "WS6", "10.0.0.6", "C:\\\\Windows\\\\evil.exe");
@@ -828,11 +830,14 @@ test_suppression_expires(void **state)
 	assert_true(x->tripped);
 	assert_int_equal(x->count, 2);
 	assert_int_equal(correlate_stats(f->c)->tripped, 1);
+	assert_int_equal(correlate_tripped(f->c, &ids), 1);
+	assert_int_equal(ids[0], x->id);
 
 	/* a later hit updates it without tripping again */
 	ev_exec(f, R_EXEC, 20, "WS6", "10.0.0.6", "C:\\\\Windows\\\\evil.exe");
 	run(f);
 	assert_int_equal(correlate_stats(f->c)->tripped, 1);
+	assert_int_equal(correlate_tripped(f->c, &ids), 0);
 	fx_free(f);
 }
 
