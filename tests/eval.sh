@@ -22,6 +22,12 @@ if ! "$PYTHON3" -c 'import json' 2>/dev/null; then
 	exit 0
 fi
 
+# the scorer itself: scenario parsing, false positives, local, sides
+"$PYTHON3" "$top_srcdir/tests/eval/test_evaluate.py" >"$TMPDIR_T/ut.out" 2>&1
+rc=$?
+[ "$rc" -eq 0 ] || sed 's/^/# /' "$TMPDIR_T/ut.out"
+ok $rc "evaluate.py scoring unit tests (test_evaluate.py)"
+
 floor=$(sed -n '/^[0-9]/{p;q;}' "$top_srcdir/tests/eval/floor.txt")
 
 # bundled data: recall floor and hard negatives
