@@ -13,8 +13,18 @@
  *	             principal.process.file.full_path = /\\wmiprvse\.exe$/ nocase
  *
  * Lines starting with '#' or ';' are comments; an indented line continues
- * the previous key's value.  Every error is collected in one pass and a
- * rule set with any error is never returned.
+ * the previous key's value.  Keys: query (required), title (default: the
+ * ID), techniques (T#### or T####.###, comma-separated), severity (low,
+ * medium, high, critical; default medium), role (exec, launch, transfer,
+ * access, network; default exec), enabled (true/false, yes/no, on/off,
+ * 1/0; default true).  Every error is collected in one pass and a rule set
+ * with any error is never returned.
+ *
+ * Lists are read only when a query names them (%NAME or @NAME), from
+ * lists_dir/NAME.txt: one value a line, `//` starts a comment, trailing
+ * white space goes, `\\` `\/` `\"` `\t` and `\ ` are the escapes
+ * (any other backslash is an error, so a Windows path is written with
+ * doubled backslashes as in a query string).
  */
 #include "config.h"
 
