@@ -687,6 +687,71 @@ test_limit_match(void **state)
 /* Evaluation                                                          */
 /* ------------------------------------------------------------------ */
 
+/* A lookup that returns the one list ARG points to. */
+static const struct lmh_list *
+lookup_arg(const char *name, void *arg)
+{
+	const struct lmh_list *l = arg;
+
+	return strcmp(name, l->name) == 0 ? l : NULL;
+}
+
+/* A list of LMH_LIST_ITEMS_MAX values works as a hash set, exact or nocase. */
+static void
+test_big_list(void **state)
+{
+	static const struct {
+		const char *path;
+		bool exact, nocase;
+	} cases[] = {
+		{ "C:\\\\Tools\\\\tool04242.exe", true, true },
+		{ "c:\\\\tools\\\\TOOL04242.EXE", false, true },
+		{ "C:\\\\Tools\\\\tool00000.exe", true, true },
+		{ "C:\\\\Tools\\\\tool99999.exe", true, true },
+		{ "C:\\\\Tools\\\\tool100000.exe", false, false },
+		{ "C:\\\\Tools\\\\tool0424.exe", false, false },
+		{ "", false, false },
+	};
+	struct lmh_list l = { "big", NULL, LMH_LIST_ITEMS_MAX, "big.txt" };
+	struct errlist errs = { NULL, 0 };
+	struct query *qe, *qn;
+	size_t i;
+
+	(void)state;
+	l.items = calloc(l.n, sizeof *l.items);
+	for (i = 0; i < l.n; i++) {
+		l.items[i] = malloc(48);
+		snprintf(l.items[i], 48, "C:\\Tools\\tool%05zu.exe", i);
+	}
+	qe = query_parse("target.process.file.full_path in %big", FILE_NAME, 1,
+	    1, lookup_arg, &l, &errs);
+	qn = query_parse("target.process.file.full_path IN @big", FILE_NAME, 1,
+	    1, lookup_arg, &l, &errs);
+	assert_non_null(qe);
+	assert_non_null(qn);
+	assert_int_equal(errs.n, 0);
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct lmh_event ev;
+		char json[512], why[128];
+
+		snprintf(json, sizeof json, "{\"metadata\":{\"id\":\"B\","
+		    "\"eventTimestamp\":\"2025-01-01T00:00:00Z\",\"eventType\":"
+		    "\"PROCESS_LAUNCH\"},\"target\":{\"process\":{\"file\":"
+		    "{\"fullPath\":\"%s\"}}}}", cases[i].path);
+		assert_int_equal(udm_parse(json, strlen(json), &ev, why,
+		    sizeof why), 0);
+		if (query_match(qe, &ev) != cases[i].exact ||
+		    query_match(qn, &ev) != cases[i].nocase)
+			fail_msg("%s", cases[i].path);
+		udm_event_free(&ev);
+	}
+	query_free(qe);
+	query_free(qn);
+	for (i = 0; i < l.n; i++)
+		free(l.items[i]);
+	free(l.items);
+}
+
 static const struct {
 	const char *q;
 	int ev;
@@ -1146,6 +1211,7 @@ main(void)
 		cmocka_unit_test(test_limit_preds),
 		cmocka_unit_test(test_limit_match),
 		cmocka_unit_test(test_eval),
+		cmocka_unit_test(test_big_list),
 		cmocka_unit_test(test_runbook),
 		cmocka_unit_test(test_multiline),
 		cmocka_unit_test(test_lint),
