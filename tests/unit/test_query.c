@@ -4,7 +4,9 @@
  *
  * The dataset events below are copied (abridged) from the lmhunt shared
  * datasets: evtxattack_psexec_remcom_services.ndjson (EVTX-ATTACK-SAMPLES,
- * sbousseaden/EVTX-ATTACK-SAMPLES @ 4ceed2f4, GPL-3.0).
+ * sbousseaden/EVTX-ATTACK-SAMPLES @ 4ceed2f4, GPL-3.0).  Edits: the
+ * Sysmon 3 event's principal.ip gained a second address (fe80::1) and the
+ * 4624 event's target.labels a first entry, to exercise repeated fields.
  */
 #include "config.h"
 
