@@ -879,22 +879,33 @@ put_clean(FILE *fp, const char *s)
 	}
 }
 
-/* Print a multi-line text with every line indented by IND. */
+/* Print LABEL, then S on one line (put_clean), then a newline. */
+static void
+put_line(FILE *fp, const char *label, const char *s)
+{
+	fputs(label, fp);
+	put_clean(fp, s);
+	fputc('\n', fp);
+}
+
+/*
+ * Print a multi-line text with every line indented by IND; other control
+ * characters become spaces so event text cannot forge report lines.
+ */
 static void
 put_indented(FILE *fp, const char *ind, const char *s)
 {
-	const char *p = s, *nl;
+	const unsigned char *p = (const unsigned char *)s;
+	bool bol = true;
 
-	while (*p != '\0') {
-		nl = strchr(p, '\n');
-		fputs(ind, fp);
-		if (nl == NULL) {
-			fprintf(fp, "%s\n", p);
-			break;
-		}
-		fprintf(fp, "%.*s\n", (int)(nl - p), p);
-		p = nl + 1;
+	for (; *p != '\0'; p++) {
+		if (bol)
+			fputs(ind, fp);
+		bol = *p == '\n';
+		fputc(*p < 0x20 && *p != '\n' ? ' ' : *p == 0x7f ? ' ' : *p, fp);
 	}
+	if (!bol)
+		fputc('\n', fp);
 }
 
 /* Print a section heading. */
@@ -972,11 +983,12 @@ text_finding(const struct rep_finding *f, size_t n, FILE *fp)
 	fprintf(fp, "\n  [%zu] finding %lld: %s (%s)\n", n, (long long)f->id,
 	    f->title, f->kind);
 	fprintf(fp, "      technique:  %s\n", *tech != '\0' ? tech : "unknown");
-	fprintf(fp, "      source:     %s\n", src);
-	fprintf(fp, "      target:     %s\n", is_fanout(f) && *f->target_host == '\0' &&
-	    *f->target_ip == '\0' ?
+	/* sides and users come from events: printed through put_line */
+	put_line(fp, "      source:     ", src);
+	put_line(fp, "      target:     ", is_fanout(f) &&
+	    *f->target_host == '\0' && *f->target_ip == '\0' ?
 	    "many (fan-out)" : dst);
-	fprintf(fp, "      user:       %s\n", *f->user ? f->user : "unknown");
+	put_line(fp, "      user:       ", *f->user ? f->user : "unknown");
 	fprintf(fp, "      first seen: %s\n", t0);
 	fprintf(fp, "      last seen:  %s\n", t1);
 	fprintf(fp, "      count:      %lld\n", (long long)f->count);
@@ -1005,8 +1017,13 @@ text_finding(const struct rep_finding *f, size_t n, FILE *fp)
 		const struct rep_evidence *e = &f->ev[i];
 
 		fmt_time(e->ts_us, t0, sizeof(t0));
-		fprintf(fp, "        %s %s %s %s ", e->id, t0, nz(e->host),
-		    nz(e->type));
+		fputs("        ", fp);
+		put_clean(fp, e->id);
+		fprintf(fp, " %s ", t0);
+		put_clean(fp, nz(e->host));
+		fputc(' ', fp);
+		put_clean(fp, nz(e->type));
+		fputc(' ', fp);
 		put_clean(fp, nz(e->summary));
 		fputc('\n', fp);
 	}

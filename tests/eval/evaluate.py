@@ -180,7 +180,7 @@ def run_hunt(lmhuntd, conf, source):
     report = None
     if proc.returncode in (0, 3):
         try:
-            report = json.loads(proc.stdout.decode("utf-8"))
+            report = json.loads(proc.stdout.decode("utf-8", "replace"))
         except ValueError as exc:
             return proc.returncode, None, "report is not JSON: %s" % exc
     return proc.returncode, report, proc.stderr.decode("utf-8", "replace")

@@ -443,6 +443,42 @@ report_evidence_missing(void **state)
 	free(text);
 }
 
+/* Event text cannot forge report lines; long evidence lines are cut. */
+static void
+report_text_clean_and_cut(void **state)
+{
+	struct fixture *fx = *state;
+	struct report_opts o = { NULL, NULL, 60, NULL, false };
+	struct lmh_finding f = finding("k", "T1047", "A", "B", "eve\nFINDINGS", 50);
+	char cmd[600], *text, *line;
+	int n;
+
+	memset(cmd, 'x', sizeof(cmd) - 1);
+	cmd[sizeof(cmd) - 1] = '\0';
+	add_event(fx, xasprintf("{\"metadata\":{\"id\":\"long\",\"eventTimestamp\":"
+	    "\"2020-09-20T06:57:01Z\",\"eventType\":\"PROCESS_LAUNCH\"},"
+	    "\"principal\":{\"hostname\":\"B\"},\"target\":{\"process\":"
+	    "{\"file\":{\"fullPath\":\"C:\\\\x.exe\"},\"commandLine\":\"%s\"}}}",
+	    cmd));
+	assert_int_equal(hunt_batch(&fx->h, fx->evs, fx->nev), 0);
+	f.explanation = "step one\rFAKE\x1b[2Jstep two";
+	put_finding(fx, &f, "long", fx->evs[0].ts_us);
+	text = report_string(fx, &o, &n);
+	assert_int_equal(n, 1);
+	/* the user's newline did not start a line of its own */
+	assert_non_null(strstr(text, "      user:       eve FINDINGS\n"));
+	assert_null(strstr(text, "\r"));
+	assert_null(strstr(text, "\x1b"));
+	assert_non_null(strstr(text, "        step one FAKE [2Jstep two\n"));
+	/* the evidence line is cut at LMH_REPORT_FIELD_MAX bytes of summary */
+	line = strstr(text, "        long ");
+	assert_non_null(line);
+	assert_non_null(strstr(line, "xxx...\n"));
+	assert_true(strchr(line, '\n') - line < 40 + 120 + LMH_REPORT_FIELD_MAX);
+	assert_true(strchr(line, '\n') - line > LMH_REPORT_FIELD_MAX);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -459,6 +495,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(report_json_keys, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(report_evidence_missing, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(report_text_clean_and_cut, setup,
 		    teardown),
 	};
 
