@@ -1132,13 +1132,71 @@ report_text(const struct report *r, FILE *fp)
 /* JSON                                                             */
 /* ---------------------------------------------------------------- */
 
+/* Length of the valid UTF-8 sequence at P (1-4), or 0 when invalid. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+	size_t n, i;
+	unsigned int cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		n = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		n = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+/*
+ * Append S as a JSON string; bytes that are not valid UTF-8 (events may
+ * carry them) become U+FFFD so the document always parses.
+ */
+static void
+jval(struct buf *b, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	struct buf clean;
+	size_t n;
+
+	for (; p != NULL && *p != '\0'; p += n)
+		if ((n = utf8_len(p)) == 0)
+			break;
+	if (p == NULL || *p == '\0') {
+		buf_json_string(b, s);
+		return;
+	}
+	buf_init(&clean);
+	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
+		if ((n = utf8_len(p)) == 0) {
+			buf_puts(&clean, "\xef\xbf\xbd");
+			n = 1;
+		} else
+			buf_add(&clean, p, n);
+	}
+	buf_json_string(b, clean.data);
+	buf_free(&clean);
+}
+
 /* Append "key": to B, with a comma first unless FIRST. */
 static void
 jkey(struct buf *b, const char *key, bool first)
 {
 	if (!first)
 		buf_puts(b, ",");
-	buf_json_string(b, key);
+	jval(b, key);
 	buf_puts(b, ":");
 }
 
@@ -1147,7 +1205,7 @@ static void
 jstr(struct buf *b, const char *key, const char *val, bool first)
 {
 	jkey(b, key, first);
-	buf_json_string(b, val);
+	jval(b, val);
 }
 
 /* Append "key":number. */
@@ -1170,7 +1228,7 @@ jtime(struct buf *b, const char *key, int64_t us, bool first)
 		return;
 	}
 	format_rfc3339(us, t, sizeof(t));
-	buf_json_string(b, t);
+	jval(b, t);
 }
 
 /* Append a JSON array of strings. */
@@ -1184,7 +1242,7 @@ jstrlist(struct buf *b, const char *key, const struct strlist *l, bool first)
 	for (i = 0; i < l->n; i++) {
 		if (i)
 			buf_puts(b, ",");
-		buf_json_string(b, l->v[i]);
+		jval(b, l->v[i]);
 	}
 	buf_puts(b, "]");
 }
@@ -1240,7 +1298,7 @@ json_finding(struct buf *b, const struct rep_finding *f)
 	for (i = 0; i < f->nev; i++) {
 		if (i)
 			buf_puts(b, ",");
-		buf_json_string(b, f->ev[i].id);
+		jval(b, f->ev[i].id);
 	}
 	buf_puts(b, "]");
 	jkey(b, "evidence_events", false);
@@ -1355,7 +1413,7 @@ report_json(const struct report *r, FILE *fp)
 		for (j = 0; j < rs->rules[i].ntechniques; j++) {
 			if (j)
 				buf_puts(&b, ",");
-			buf_json_string(&b, rs->rules[i].techniques[j]);
+			jval(&b, rs->rules[i].techniques[j]);
 		}
 		buf_puts(&b, "]");
 		jstr(&b, "query", q.data, false);
