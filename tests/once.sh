@@ -155,6 +155,13 @@ is "$keys" "all
 PsExec from WS5 77 24h" "--json: every documented key, options echoed"
 has "$T/out" '"evidence":["p-' "--json: findings carry evidence event ids"
 
+# bytes that are not UTF-8 in an event still give a document that parses
+printf '{"metadata":{"id":"u-1","eventTimestamp":"2020-09-20T06:57:42Z","eventType":"SERVICE_CREATION","productEventType":"7045"},"principal":{"hostname":"WS\3776","user":{"userid":"al\376ice"}},"target":{"application":"PSEXESVC","process":{"file":{"fullPath":"%%SystemRoot%%\\\\PSEXESVC.exe"}}}}\n' >"$T/utf8.ndjson"
+hunt --json --source "$T/utf8.ndjson"
+is "$rc" 3 "--json with invalid UTF-8 in an event: exit 3"
+"$PYTHON3" -c 'import json,sys; json.loads(open(sys.argv[1],"rb").read().decode("utf-8"))' "$T/out" 2>/dev/null
+ok $? "--json with invalid UTF-8 in an event is valid UTF-8 JSON"
+
 hunt --json --source "$T/benign.ndjson"
 is "$rc" 0 "--json with nothing found: exit 0"
 "$PYTHON3" -m json.tool "$T/out" >/dev/null 2>&1
