@@ -821,6 +821,14 @@ test_render_limit_edge(void **state)
 	for (i = 0; i < q.n; i++)
 		assert_true(ops_of(q.v[i]) <= LMH_UDM_OPS_MAX);
 	strlist_clear(&q);
+	/* a scope that does not parse: its AND/OR/NOT words are counted */
+	assert_int_equal(rules_render(rs, "principal.hostname = \"a\" OR (", &q),
+	    2);
+	for (i = 0; i < q.n; i++)
+		assert_ptr_equal(strstr(q.v[i], "(principal.hostname = \"a\" OR "
+		    "() AND ("), q.v[i]);
+	strlist_clear(&q);
+
 	rules_free(rs);
 
 	/* 86 such rules: 86 + 85 = 171, two queries */
