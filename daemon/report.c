@@ -1048,7 +1048,8 @@ report_text(const struct report *r, FILE *fp)
 	fprintf(fp, "LATERAL MOVEMENT HUNT REPORT\n");
 	fprintf(fp, "  hypothesis:  %s\n", o->hypothesis != NULL &&
 	    *o->hypothesis ? o->hypothesis : "(none given)");
-	fprintf(fp, "  time frame:  last %s\n", dur);
+	fprintf(fp, "  time frame:  last %s (a replay hunts every event of its "
+	    "sources)\n", dur);
 	fprintf(fp, "  scope:       %s\n", o->scope != NULL && *o->scope ?
 	    o->scope : "(all events)");
 	if (o->case_id != NULL && *o->case_id != '\0')
