@@ -315,6 +315,12 @@ bool	 query_match(const struct query *, const struct lmh_event *);
 void	 query_render(const struct query *, struct buf *out);
 /* Number of logical operators (AND/OR/NOT) the rendering holds. */
 int	 query_ops(const struct query *);
+/*
+ * The server-side (udmSearch) form: reference-list tests ANDed with other
+ * predicates are left out, widening the query; lists apply locally.
+ */
+void	 query_render_server(const struct query *, struct buf *out);
+int	 query_ops_server(const struct query *);
 /* Warn about predicates that can never match as written. */
 void	 query_lint(const struct query *, struct errlist *warnings);
 /* The value of metadata.event_type this query requires, or NULL. */

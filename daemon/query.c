@@ -1993,31 +1993,73 @@ render_string(struct buf *out, const char *s, size_t len)
 	buf_add(out, "\"", 1);
 }
 
-/* Append node N; PARENS wraps an AND/OR in parentheses. */
-static void
-render_node(const struct qnode *n, struct buf *out, bool parens)
+/*
+ * Whether the server-side rendering leaves N out: a reference-list test
+ * (or its negation) ANDed with other predicates.  Whether udmSearch takes
+ * %list is unverified and a missing list would fail the whole query, so
+ * the server query is widened and the list is applied locally.
+ */
+static bool
+server_drops(const struct qnode *n)
 {
-	size_t i;
+	if (n->kind == QN_NOT)
+		n = n->kids[0];
+	return n->kind == QN_LIST || n->kind == QN_LIST_REGEX ||
+	    n->kind == QN_LIST_CIDR;
+}
+
+/* The kids of AND node N that a rendering keeps (all when not SERVER). */
+static size_t
+kept_kids(const struct qnode *n, bool server)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n->nkids; i++)
+		if (!server || n->kind != QN_AND || !server_drops(n->kids[i]))
+			k++;
+	return k;
+}
+
+/* Whether kid I of N is rendered. */
+static bool
+kid_kept(const struct qnode *n, size_t i, bool server)
+{
+	return !server || n->kind != QN_AND || kept_kids(n, server) == 0 ||
+	    !server_drops(n->kids[i]);
+}
+
+/*
+ * Append node N; PARENS wraps an AND/OR in parentheses; SERVER leaves out
+ * list tests ANDed with other predicates (see server_drops).
+ */
+static void
+render_node(const struct qnode *n, struct buf *out, bool parens, bool server)
+{
+	size_t i, k = 0;
 
 	switch (n->kind) {
 	case QN_AND:
 	case QN_OR:
-		if (parens)
+		if (parens && (kept_kids(n, server) != 1 ||
+		    kept_kids(n, false) == 1))
 			buf_add(out, "(", 1);
 		for (i = 0; i < n->nkids; i++) {
-			if (i > 0)
+			if (!kid_kept(n, i, server))
+				continue;
+			if (k++ > 0)
 				buf_puts(out, n->kind == QN_AND ? " AND " :
 				    " OR ");
 			/* parenthesise every nested AND/OR: no reliance on
 			 * the server's precedence rules */
-			render_node(n->kids[i], out, true);
+			render_node(n->kids[i], out, true, server);
 		}
-		if (parens)
+		if (parens && (kept_kids(n, server) != 1 ||
+		    kept_kids(n, false) == 1))
 			buf_add(out, ")", 1);
 		return;
 	case QN_NOT:
 		buf_puts(out, "NOT ");
-		render_node(n->kids[0], out, true);
+		render_node(n->kids[0], out, true, server);
 		return;
 	case QN_CMP:
 		buf_printf(out, "%s %s ", n->f.text, op_text[n->op]);
@@ -2058,12 +2100,21 @@ query_render(const struct query *q, struct buf *out)
 {
 	buf_add(out, "", 0);
 	if (q != NULL && q->root != NULL)
-		render_node(q->root, out, false);
+		render_node(q->root, out, false, false);
 }
 
-/* Count AND/OR/NOT in the rendering of N. */
+/* Render Q for udmSearch: as query_render, less ANDed list tests. */
+void
+query_render_server(const struct query *q, struct buf *out)
+{
+	buf_add(out, "", 0);
+	if (q != NULL && q->root != NULL)
+		render_node(q->root, out, false, true);
+}
+
+/* Count AND/OR/NOT in the rendering of N (SERVER: the server form). */
 static int
-node_ops(const struct qnode *n)
+node_ops(const struct qnode *n, bool server)
 {
 	int ops = 0;
 	size_t i;
@@ -2071,12 +2122,15 @@ node_ops(const struct qnode *n)
 	switch (n->kind) {
 	case QN_AND:
 	case QN_OR:
-		ops = (int)n->nkids - 1;
+		ops = (int)kept_kids(n, server) - 1;
+		if (ops < 0)
+			ops = (int)n->nkids - 1;
 		for (i = 0; i < n->nkids; i++)
-			ops += node_ops(n->kids[i]);
+			if (kid_kept(n, i, server))
+				ops += node_ops(n->kids[i], server);
 		return ops;
 	case QN_NOT:
-		return 1 + node_ops(n->kids[0]);
+		return 1 + node_ops(n->kids[0], server);
 	default:
 		return 0;
 	}
@@ -2086,7 +2140,14 @@ node_ops(const struct qnode *n)
 int
 query_ops(const struct query *q)
 {
-	return q != NULL && q->root != NULL ? node_ops(q->root) : 0;
+	return q != NULL && q->root != NULL ? node_ops(q->root, false) : 0;
+}
+
+/* Number of logical operators in the server-side rendering. */
+int
+query_ops_server(const struct query *q)
+{
+	return q != NULL && q->root != NULL ? node_ops(q->root, true) : 0;
 }
 
 /* Whether N is metadata.event_type = "X" (exact). */

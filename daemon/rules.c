@@ -898,15 +898,20 @@ count_ops_words(const char *s)
 	return n;
 }
 
-/* Logical operators the scope adds: its own plus the AND joining it. */
+/*
+ * Logical operators the scope adds (its own plus the AND joining it); the
+ * scope's text as rendered (comments gone) goes to TEXT when it parses.
+ */
 static int
-scope_ops(const struct ruleset *rs, const char *scope)
+scope_ops(const struct ruleset *rs, const char *scope, char **text)
 {
 	struct errlist errs = { NULL, 0 };
 	struct loader ld;
 	struct query *q;
+	struct buf b;
 	int n;
 
+	*text = NULL;
 	if (scope == NULL || *scope == '\0')
 		return 0;
 	memset(&ld, 0, sizeof(ld));
@@ -918,7 +923,10 @@ scope_ops(const struct ruleset *rs, const char *scope)
 		    "by word");
 		n = count_ops_words(scope);
 	} else {
-		n = query_ops(q);
+		n = query_ops_server(q);
+		buf_init(&b);
+		query_render_server(q, &b);
+		*text = b.data;
 		query_free(q);
 	}
 	errlist_free(&errs);
@@ -965,17 +973,20 @@ rules_render(const struct ruleset *rs, const char *scope,
 	struct rendered *rr, ***grp;
 	size_t i, j, nr = 0, ng = 0, *gn, n0 = queries->n;
 	int *gops, sops, cost;
+	char *scope_text;
 	struct buf b;
 
-	sops = scope_ops(rs, scope);
+	sops = scope_ops(rs, scope, &scope_text);
+	if (scope_text != NULL)
+		scope = scope_text;
 	rr = xcalloc(rs->n, sizeof(*rr));
 	for (i = 0; i < rs->n; i++) {
 		if (!rs->rules[i].enabled || rs->rules[i].query == NULL)
 			continue;
 		buf_init(&b);
-		query_render(rs->rules[i].query, &b);
+		query_render_server(rs->rules[i].query, &b);
 		rr[nr].text = b.data != NULL ? b.data : xstrdup("");
-		rr[nr].ops = query_ops(rs->rules[i].query);
+		rr[nr].ops = query_ops_server(rs->rules[i].query);
 		rr[nr].order = i;
 		nr++;
 	}
@@ -1025,5 +1036,6 @@ rules_render(const struct ruleset *rs, const char *scope,
 	free(grp);
 	free(gn);
 	free(gops);
+	free(scope_text);
 	return queries->n - n0;
 }

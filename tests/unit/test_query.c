@@ -308,6 +308,41 @@ test_render(void **state)
 	}
 }
 
+/* The server form drops ANDed list tests, keeps lone ones and ORed ones. */
+static void
+test_render_server(void **state)
+{
+	static const struct { const char *in, *out; int ops; } cases[] = {
+		{ "metadata.event_type = \"PROCESS_LAUNCH\" AND NOT "
+		  "target.process.file.full_path in %known_services nocase",
+		  "metadata.event_type = \"PROCESS_LAUNCH\"", 0 },
+		{ "a.b = 1 AND principal.ip in cidr %nets AND c.d = 2",
+		  "a.b = 1 AND c.d = 2", 1 },
+		{ "principal.ip in cidr %nets",
+		  "principal.ip in cidr %nets", 0 },
+		{ "a.b = 1 OR principal.ip in cidr %nets",
+		  "a.b = 1 OR principal.ip in cidr %nets", 1 },
+		{ "x.y = 3 AND (a.b = 1 AND NOT target.application in regex "
+		  "%svc_re)", "x.y = 3 AND a.b = 1", 1 },
+	};
+	struct buf b;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct query *q = parse_ok(cases[i].in);
+
+		buf_init(&b);
+		query_render_server(q, &b);
+		if (strcmp(b.data, cases[i].out) != 0)
+			fail_msg("server render of %s\n got: %s\nwant: %s",
+			    cases[i].in, b.data, cases[i].out);
+		assert_int_equal(query_ops_server(q), cases[i].ops);
+		buf_free(&b);
+		query_free(q);
+	}
+}
+
 /* Parse -> render -> parse -> render is a fixed point, evaluation equal. */
 static void
 test_roundtrip(void **state)
@@ -1203,6 +1238,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_render_server),
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_ops),
 		cmocka_unit_test(test_event_type),
