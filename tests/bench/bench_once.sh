@@ -75,10 +75,20 @@ best "lmhuntd --once" "$LMHUNTD" --once -f "$conf" --db "$DIR/c.db" --source "$d
 c_wall=$best_wall c_cpu=$best_cpu c_rss=$best_rss
 case $best_rc in 0|3) ;; *) echo "bench_once: lmhuntd exited $best_rc" >&2; exit 1 ;; esac
 grep -E "^  (events stored|findings in store|correlation joins):" "$DIR/out" | sed 's/^/  /'
+sed -n '/^  rule hits:/,/^  correlation/p' "$DIR/out" |
+    awk 'NF == 2 && $2 > 0 { print $1, $2 }' | sort >"$DIR/c.hits"
 
 best "pipeline.py" "$PYTHON3" "$top_srcdir/tests/bench/pipeline.py" --db "$DIR/py.db" "$data"
 p_wall=$best_wall p_cpu=$best_cpu p_rss=$best_rss
 [ "$best_rc" -eq 0 ] || { echo "bench_once: pipeline.py exited $best_rc" >&2; exit 1; }
+awk 'NF == 2 && $2 ~ /^[0-9]+$/ { print $1, $2 }' "$DIR/out" | sort >"$DIR/py.hits"
+# fairness: the port must hit exactly what the rule pack hits
+if cmp -s "$DIR/c.hits" "$DIR/py.hits"; then
+	echo "  per-rule hit counts: identical ($(wc -l <"$DIR/c.hits") rules with hits)"
+else
+	echo "  per-rule hit counts DIFFER (lmhuntd < > pipeline.py):"
+	diff "$DIR/c.hits" "$DIR/py.hits" | sed 's/^/    /'
+fi
 
 parse_rate=
 if [ -x "$BENCH_PARSE" ]; then

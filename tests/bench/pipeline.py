@@ -160,6 +160,8 @@ def decode(line):
         "raw": line,
         # fields only the rules read (not stored as columns)
         "_pid": sval(get(p, "process", "pid")),
+        "_names": [x for x in (get(t, "process", "file", "names") or [])
+                   if isinstance(x, str)] if isinstance(get(t, "process", "file", "names"), list) else [],
         "_desc": desc,
         "_logontype": sval(get(udm, "additional", "LogonType")),
         "_access": sval(get(udm, "additional", "AccessList")),
@@ -205,6 +207,8 @@ PROGFILES = rx(r'^"?(c:\\program files( \(x86\))?\\|%+programfiles)')
 SVCHOST_K = rx(r'\\svchost\.exe"?\s+-k\s')
 DEFENDER = rx(r'^"?c:\\programdata\\microsoft\\windows defender\\')
 DRIVERSTORE = rx(r'\\system32\\driverstore\\filerepository\\')
+AZURE = rx(r'^"?c:\\(windowsazure|packages\\plugins)\\')
+BARE_SHELL = rx(r'^"?([a-z]:\\windows\\system32\\|%+systemroot%+\\system32\\)?(cmd|powershell|pwsh)(\.exe)?"?$')
 SERVICES_EXE = rx(r'\\services\.exe$')
 ANY = rx(r'.')
 PROGFILES2 = rx(r'^c:\\program files( \(x86\))?\\')
@@ -222,10 +226,30 @@ IMPACKET = [rx(p) for p in (
     r'cmd(\.exe)?"?\s+\/c\s.*(>|&gt;)\s*%windir%\\temp\\[a-z]{8}\.tmp\s+2(>|&gt;)(&|&amp;)1',
     r'powershell(\.exe)?"?\s+-exec\s+bypass\s+-noni\s+-nop\s+-w\s+1\s+-c',
     r'\/b\s+\/c\s+start\s+\/b\s+\/min\s+powershell')]
-PIPE_RES = [rx(r'^\\?(psexesvc|remcom_?(communicat|stdin|stdout|stderr)|paexec|csexecsvc)'),
-            rx(r'^\\?[^\\]+-[^\\-]+-\d+-(stdin|stdout|stderr)$')]
-PIPE_FILE = [rx(r'^(\\\\\.\\pipe)?\\?(psexesvc|remcom_?(communicat|stdin|stdout|stderr)|paexec|csexecsvc)'),
-             rx(r'^(\\\\\.\\pipe)?\\?[^\\]+-[^\\-]+-\d+-(stdin|stdout|stderr)$')]
+PIPE_RES = rx(r'^\\?(psexesvc|remcom_?(communicat|stdin|stdout|stderr)|paexec|csexecsvc)|^\\?[^\\]+-[^\\-]+-\d+-(stdin|stdout|stderr)$')
+PIPE_FILE = rx(r'^(\\\\\.\\pipe)?\\?(psexesvc|remcom_?(communicat|stdin|stdout|stderr)|paexec|csexecsvc)|^(\\\\\.\\pipe)?\\?[^\\]+-[^\\-]+-\d+-(stdin|stdout|stderr)$')
+TASK_PS = rx(r'register-scheduledtask|set-scheduledtask|start-scheduledtask')
+TASK_REMOTE_LOG = rx(r'cimsession|computername')
+TASK_REMOTE_CMD = rx(r'-cimsession\b|-computername\b|new-cimsession')
+WMI_PS = [rx(r'invoke-(wmi|cim)method|\[wmiclass\]|\biwmi\b|\bicim\b'), rx(r'win32_process'),
+          rx(r'create'), rx(r'-computer(name)?\b|-cn\b|-cimsession\b|\\\\[^\\\s]+\\root\\')]
+WMI_LOG = [WMI_PS[0], WMI_PS[1], rx(r'\bcreate\b'),
+           rx(r'computername|-cn\b|cimsession|\\\\[^\\\s]+\\root\\')]
+PSX_CLIENT = rx(r'\\(psexec|psexec64|paexec|remcom|csexec)\.exe$')
+PSX_CLIENT_NAMES = rx(r'^(psexec\.c|psexec\.exe|paexec\.exe|remcom\.exe)$')
+PSX_CLIENT_CMD = rx(r'(^|[\\\s"])(psexec|psexec64|paexec)(\.exe)?"?\s.*-accepteula')
+UNC_HOST = rx(r'(^|\s)"?\\\\[a-z0-9_.*@\-]+')
+UNC_LOCAL = rx(r'(^|\s)"?\\\\(localhost|127\.0\.0\.1|\.)"?(\s|$)')
+SCHT = [rx(r'schtasks|\bat(\.exe)?"?\s+\\\\'), rx(r'(^|[\\\s"])schtasks(\.exe)?"?\s'),
+        rx(r'\s[\/-]s\s+"?[^\s\/"]+'), rx(r'\s[\/-](create|run|change)\b'),
+        rx(r'\s[\/-]s\s+"?(localhost|127\.0\.0\.1|\.)"?(\s|$)'),
+        rx(r'(^|[\\\s"])at(\.exe)?"?\s+\\\\[^\s\\]+\s')]
+COPY = [rx(r'\\\\[^\\\s"]+\\([a-z]|admin)\$'),
+        rx(r'\b(copy|xcopy|move|copy-item|cpi|move-item|cp|mv)\b.*\s("\\\\[^\\\s"]+\\([a-z]|admin)\$(\\[^"]*)?"|\\\\[^\\\s"]+\\([a-z]|admin)\$(\\[^\s"]*)?)\s*$'),
+        rx(r'-destination\s+"?\\\\[^\\\s"]+\\([a-z]|admin)\$'),
+        rx(r'\brobocopy(\.exe)?"?\s+("[^"]*"|\S+)\s+"?\\\\[^\\\s"]+\\([a-z]|admin)\$'),
+        rx(r'\\\\(localhost|127\.0\.0\.1|\.)\\')]
+AUTOSTART = rx(r'\\currentversion\\(run|runonce|runservices|policies\\explorer\\run)(\\|$)|\\shell\\[^\\]+\\command(\\|$)|\\image file execution options\\|\\winlogon\\(userinit|shell|notify)|\\services\\[^\\]+\\(imagepath|parameters\\servicedll)$|\\environment\\(cor_profiler|cor_enable_profiling)')
 WMIC = rx(r'wmic')
 NODE = rx(r'(^|\s)[\/-]node:')
 CALLCREATE = rx(r'\bcall\s+create\b')
@@ -280,6 +304,7 @@ def build_rules(known):
         p = e["path"]
         return (m(EXE, p) and not m(PROGFILES, p) and not m(SVCHOST_K, p)
                 and not m(DEFENDER, p) and not m(DRIVERSTORE, p)
+                and not m(AZURE, p) and not m(BARE_SHELL, p)
                 and (p or "").lower() not in known)
 
     def services_child(e):
@@ -321,8 +346,46 @@ def build_rules(known):
         return m(SC_REMOTE, e["cmdline"]) and not m(SC_LOCAL, e["cmdline"])
 
     def pipe(e):
-        return (any(m(f, e["resource"]) for f in PIPE_RES)
-                or any(m(f, e["file_path"]) for f in PIPE_FILE))
+        return m(PIPE_RES, e["resource"]) or m(PIPE_FILE, e["file_path"])
+
+    def pipe_share(e):
+        return m(PIPE_RES, e["file_path"])
+
+    def task_log(e):
+        return m(TASK_PS, e["_desc"]) and m(TASK_REMOTE_LOG, e["_desc"])
+
+    def task_cmd(e):
+        return m(TASK_PS, e["cmdline"]) and m(TASK_REMOTE_CMD, e["cmdline"])
+
+    def wmi_ps_cmd(e):
+        return any(all(m(f, c) for f in WMI_PS) for c in (e["cmdline"], e["parent_cmdline"]))
+
+    def wmi_ps_log(e):
+        return all(m(f, e["_desc"]) for f in WMI_LOG)
+
+    def psexec_client(e):
+        c = e["cmdline"]
+        return ((m(PSX_CLIENT, e["path"]) or any(m(PSX_CLIENT_NAMES, x) for x in e["_names"])
+                 or m(PSX_CLIENT_CMD, c)) and m(UNC_HOST, c) and not m(UNC_LOCAL, c))
+
+    def svc_mde(e):
+        return (e["product_event_type"] == "ServiceInstalled"
+                and (m(PSX_NAME, e["service"]) or m(PSX_NAME, e["resource"])
+                     or m(PSX_BIN, e["path"]) or m(PSX_BIN, e["file_path"])
+                     or m(PSX_BIN, e["cmdline"])))
+
+    def schtasks(e):
+        c = e["cmdline"]
+        return m(SCHT[0], c) and ((m(SCHT[1], c) and m(SCHT[2], c) and m(SCHT[3], c)
+                                   and not m(SCHT[4], c)) or m(SCHT[5], c))
+
+    def copy(e):
+        c = e["cmdline"]
+        return (m(COPY[0], c) and (m(COPY[1], c) or m(COPY[2], c) or m(COPY[3], c))
+                and not m(COPY[4], c))
+
+    def autostart(e):
+        return m(WMIPRVSE, e["parent_path"]) and m(AUTOSTART, e["_regkey"])
 
     def share_write(e):
         return (m(ADMIN_SHARE, e["resource"]) and m(EXEC_EXT, e["file_path"])
@@ -357,7 +420,7 @@ def build_rules(known):
     def svcpipe(e):
         return m(IPC, e["resource"]) and m(SVCPIPE, e["file_path"])
 
-    return {
+    rules = {
         "SERVICE_CREATION": [("psexec-service-installed", svc_psexec),
                              ("service-shell-imagepath", svc_shell),
                              ("service-random-name", svc_random),
@@ -370,16 +433,24 @@ def build_rules(known):
                            ("wmiprvse-unusual-child", wmi_unusual),
                            ("impacket-exec-cmdline", impacket),
                            ("wmic-remote-process-create", wmic_remote),
-                           ("powershell-lateral-module", ps_lateral_cmd),
+                           ("powershell-lateral-module-cmdline", ps_lateral_cmd),
+                           ("powershell-remote-task-cmdline", task_cmd),
+                           ("powershell-wmi-remote-cmdline", wmi_ps_cmd),
+                           ("psexec-client-remote", psexec_client),
+                           ("schtasks-remote", schtasks),
+                           ("admin-share-copy-cmdline", copy),
                            ("sc-remote-service", sc_remote),
                            ("dcom-shell-child", dcom)],
         "SERVICE_START": [("remote-exec-service-started", svc_started)],
-        "REGISTRY_MODIFICATION": [("service-imagepath-registry", registry)],
+        "REGISTRY_MODIFICATION": [("service-imagepath-registry", registry),
+                                  ("wmiprvse-registry-autostart", autostart)],
         "SCHEDULED_TASK_CREATION": [("atexec-task", lambda e: m(ATEXEC, e["cmdline"]))],
-        "STATUS_UPDATE": [("powershell-lateral-module", ps_lateral_log)],
+        "STATUS_UPDATE": [("powershell-lateral-module", ps_lateral_log),
+                          ("powershell-remote-task", task_log),
+                          ("powershell-wmi-remote-scriptlog", wmi_ps_log)],
         "FILE_CREATION": [("psexec-pipe", pipe), ("smb-executable-by-system", by_system)],
-        "FILE_OPEN": [("psexec-pipe", pipe)],
-        "USER_RESOURCE_ACCESS": [("psexec-pipe", pipe),
+        "FILE_OPEN": [("psexec-pipe-connected", pipe)],
+        "USER_RESOURCE_ACCESS": [("psexec-pipe-share", pipe_share),
                                  ("admin-share-executable-write", share_write),
                                  ("svcctl-atsvc-pipe", svcpipe),
                                  ("admin-share-access", lambda e: m(ADMIN_SHARE, e["resource"]))],
@@ -390,7 +461,14 @@ def build_rules(known):
                                 and (e["target_port"] or 0) >= 49152)],
         "USER_LOGIN": [("network-logon", logon),
                        ("remote-exec-explicit-credentials", explicit)],
+        # rules not pinned to an event type run on every event
+        "*": [("psexec-service-installed-mde", svc_mde)],
     }
+    # every type's list carries the unpinned rules; "*" serves other types
+    for etype in rules:
+        if etype != "*":
+            rules[etype] = rules[etype] + rules["*"]
+    return rules
 
 
 def main():
@@ -422,7 +500,7 @@ def main():
                 counts["duplicates"] += 1
                 continue
             counts["stored"] += 1
-            for name, fn in rules.get(ev["event_type"], ()):
+            for name, fn in rules.get(ev["event_type"], rules["*"]):
                 if fn(ev):
                     hits[name] = hits.get(name, 0) + 1
                     db.execute("INSERT INTO hits (event_id, ts, rule, target_key, source_ip) "
