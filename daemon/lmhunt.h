@@ -220,6 +220,9 @@ struct lmh_event {
 	const char	*parent_cmdline; /* principal.process.commandLine */
 	const char	*path;		/* target.process.file.fullPath */
 	const char	*cmdline;	/* target.process.commandLine */
+	const char	*parent_pid;	/* principal.process.pid | target.process.parentPid */
+	const char	*pid;		/* target.process.pid */
+	bool		 parent_inferred; /* parent_path filled by proctree.c */
 	const char	*user;		/* principal.user.userid */
 	const char	*target_user;	/* target.user.userid */
 	const char	*service;	/* target.application */
@@ -285,6 +288,17 @@ struct source_stats {
 int	 source_replay(const char *path, size_t maxbatch,
 	    int (*cb)(struct lmh_event *evs, size_t n, void *arg), void *arg,
 	    struct source_stats *);
+
+/* ------------------------------------------------------------------ */
+/* proctree.c: the parent's image of launches that lack it             */
+/* ------------------------------------------------------------------ */
+#define LMH_PROCTREE_MAX	200000	/* launches remembered */
+#define LMH_PROCTREE_AGE	(30 * 86400) /* seconds a launch explains children */
+struct proctree;
+struct proctree *proctree_new(size_t max);
+void	 proctree_free(struct proctree *);
+size_t	 proctree_batch(struct proctree *, struct lmh_event *evs, size_t n);
+uint64_t proctree_filled(const struct proctree *);
 
 /* ------------------------------------------------------------------ */
 /* query.c: the query language                                         */

@@ -124,6 +124,18 @@ str_at(json_object *o, const char *dotted)
 	return json_object_get_string(v);
 }
 
+/* The text of a string or integer at a path (pids come as either). */
+static const char *
+text_at(json_object *o, const char *dotted)
+{
+	json_object *v = dig(o, dotted);
+
+	if (v == NULL || (!json_object_is_type(v, json_type_string) &&
+	    !json_object_is_type(v, json_type_int)))
+		return NULL;
+	return json_object_get_string(v);
+}
+
 /* The port (int, or a string of digits) at a path; -1 when absent. */
 static int
 port_at(json_object *o, const char *dotted)
@@ -267,6 +279,9 @@ flatten(struct lmh_event *ev, json_object *udm, const char *name,
 	ev->parent_cmdline = str_at(udm, "principal.process.commandLine");
 	ev->path = str_at(udm, "target.process.file.fullPath");
 	ev->cmdline = str_at(udm, "target.process.commandLine");
+	if ((ev->parent_pid = text_at(udm, "principal.process.pid")) == NULL)
+		ev->parent_pid = text_at(udm, "target.process.parentPid");
+	ev->pid = text_at(udm, "target.process.pid");
 	ev->user = str_at(udm, "principal.user.userid");
 	ev->target_user = str_at(udm, "target.user.userid");
 	ev->service = str_at(udm, "target.application");
