@@ -67,6 +67,7 @@
 #define TECH_TEXT_MAX		(LMH_TECHNIQUES_MAX * 16)
 #define SUPPRESSIONS_MAX	10000	/* active suppressions loaded per batch */
 #define FANOUT_QUEUE_MAX	1024	/* sources queued for a fan-out check */
+#define FCACHE_SLOTS		8192	/* findings whose flags are remembered */
 #define US			INT64_C(1000000)
 
 struct cidr {
@@ -97,6 +98,15 @@ struct fanout_q {
 	int64_t		 to_us;
 };
 
+/* what correlation last wrote of a finding: lets late evidence that adds
+ * nothing skip the store */
+struct fcache {
+	int64_t		 id;
+	int64_t		 flags;
+	bool		 has_src;
+	bool		 ev_full;	/* LMH_EVIDENCE_MAX linked */
+};
+
 struct correlator {
 	const struct lmh_config	*cf;
 	struct correlate_stats	 stats;
@@ -118,6 +128,7 @@ struct correlator {
 	bool			 trip_pending;	/* finding_judge tripped one */
 	int64_t			*tripped;	/* ids tripped in this batch */
 	size_t			 ntripped, captripped;
+	struct fcache		*fc;		/* FCACHE_SLOTS */
 };
 
 /* one hit row being built, with the storage for its strings */
@@ -643,6 +654,7 @@ correlate_new(const struct lmh_config *cf)
 	buf_init(&c->mem);
 	buf_init(&c->mem2);
 	c->fq = xcalloc(FANOUT_QUEUE_MAX, sizeof(*c->fq));
+	c->fc = xcalloc(FCACHE_SLOTS, sizeof(*c->fc));
 	c->desc_path = udm_path_compile("security_result.description", key,
 	    sizeof(key));
 	return c;
@@ -685,6 +697,7 @@ correlate_free(struct correlator *c)
 		free(c->assets[i].pair);
 	supps_clear(c);
 	free(c->fq);
+	free(c->fc);
 	free(c->tripped);
 	if (c->desc_path != NULL)
 		udm_path_free(c->desc_path);
@@ -1592,7 +1605,8 @@ scan_ip_cb(const char *ip, void *arg)
 {
 	struct scan *s = arg;
 
-	if (store_hits_near(s->st, NULL, ip, s->x->ts_us - s->c->window_us,
+	/* rows naming a host were found by the host key */
+	if (store_hits_near(s->st, "", ip, s->x->ts_us - s->c->window_us,
 	    s->x->ts_us + s->c->window_us, LMH_JOIN_ROWS_MAX, scan_cb, s) == -1)
 		s->err = -1;
 	return s->err;
@@ -1629,8 +1643,9 @@ scan_target(struct correlator *c, struct store *st,
 		    LMH_ASSET_SLACK_S * US, scan_ip_cb, &s) == -1 || s.err)
 			return -1;
 	}
-	if (*x->target_ip != '\0' && (store_hits_near(st, NULL, x->target_ip,
-	    from, to, LMH_JOIN_ROWS_MAX, scan_cb, &s) == -1 || s.err))
+	if (*x->target_ip != '\0' && (store_hits_near(st,
+	    *x->target_key != '\0' ? "" : NULL, x->target_ip, from, to,
+	    LMH_JOIN_ROWS_MAX, scan_cb, &s) == -1 || s.err))
 		return -1;
 	return 0;
 }
@@ -1694,6 +1709,47 @@ trip_record(struct correlator *c, int64_t id)
 		    sizeof(*c->tripped));
 	}
 	c->tripped[c->ntripped++] = id;
+}
+
+/*
+ * Note that finding ID was written with FLAGS (HAS_SRC: it names a
+ * source): remember it, and its id if finding_judge just tripped it.
+ */
+static void
+finding_saved(struct correlator *c, int64_t id, int64_t flags, bool has_src)
+{
+	struct fcache *e;
+
+	if (id <= 0)
+		return;
+	e = &c->fc[(uint64_t)id % FCACHE_SLOTS];
+	if (e->id != id)
+		e->ev_full = false;
+	e->id = id;
+	e->flags = flags;
+	e->has_src = has_src;
+	trip_record(c, id);
+}
+
+/*
+ * Link event EID as evidence of finding ID, unless the finding is known
+ * to be full; NEW_EVENT: EID cannot be linked already, so "not linked"
+ * means full.  0 or -1.
+ */
+static int
+ev_add(struct correlator *c, struct store *st, int64_t id, const char *eid,
+    int64_t ts, bool new_event)
+{
+	struct fcache *e = &c->fc[(uint64_t)id % FCACHE_SLOTS];
+	int r;
+
+	if (e->id == id && e->ev_full)
+		return 0;
+	if ((r = store_finding_link(st, id, eid, ts)) == -1)
+		return -1;
+	if (r == 0 && new_event && e->id == id)
+		e->ev_full = true;
+	return 0;
 }
 
 /* Findings that tripped in the last correlate_batch, by id. */
@@ -1805,10 +1861,9 @@ fanout_run(struct correlator *c, struct store *st, const char *key,
 		fd.id = store_finding_insert(st, &fd, src, "", flags);
 		rc = fd.id < 0 ? -1 : 0;
 	}
-	trip_record(c, fd.id);
+	finding_saved(c, fd.id, flags, true);
 	for (k = bi; rc == 0 && k <= bj; k++)
-		rc = store_finding_add_evidence(st, fd.id, f.eid[k],
-		    f.rows[k].ts_us);
+		rc = ev_add(c, st, fd.id, f.eid[k], f.rows[k].ts_us, false);
 	buf_free(&why);
 out:
 	for (i = 0; i < f.n; i++) {
@@ -1887,12 +1942,27 @@ finding_touch(struct correlator *c, struct store *st,
 	char skey[LMH_NAME_MAX], tkey[LMH_NAME_MAX], shost[LMH_NAME_MAX];
 	char sip[IP_TEXT_MAX], chain[512], t[40];
 	int64_t flags, oflags;
+	const struct fcache *fe;
 	bool new_src = false;
 	int found, rc = 0;
 	size_t i;
 
 	memset(&p, 0, sizeof(p));
 	buf_init(&p.why);
+	/* what was last written of it: skip the store if N adds nothing */
+	fe = &c->fc[(uint64_t)x->finding % FCACHE_SLOTS];
+	if (fe->id == x->finding) {
+		p.flags = fe->flags;
+		interact(c, &p, x, n);
+		if (p.flags == fe->flags && (!p.have_src || fe->has_src ||
+		    x->role != ROLE_EXEC)) {
+			pending_free(&p);
+			return 0;
+		}
+		pending_free(&p);
+		memset(&p, 0, sizeof(p));
+		buf_init(&p.why);
+	}
 	if (store_finding_get(st, x->finding, NULL, NULL, NULL, NULL, NULL,
 	    &f, &c->mem) != 1) {
 		pending_free(&p);
@@ -1971,11 +2041,11 @@ finding_touch(struct correlator *c, struct store *st,
 	f.explanation = why.data;
 	if (rc == 0)
 		rc = store_finding_update(st, &f, skey, tkey, flags);
-	trip_record(c, f.id);
+	finding_saved(c, f.id, flags, *f.source_host != '\0' ||
+	    *f.source_ip != '\0');
 	c->stats.findings_updated++;
 	for (i = 0; rc == 0 && i < p.nev; i++)
-		rc = store_finding_add_evidence(st, f.id, p.ev_ids[i],
-		    p.ev_ts[i]);
+		rc = ev_add(c, st, f.id, p.ev_ids[i], p.ev_ts[i], false);
 	if (rc == 0 && new_src) {
 		rc = store_hit_set_source(st, x->id, skey, shost, sip, true);
 		if (rc == 0)
@@ -2058,9 +2128,10 @@ launch_set_target(struct correlator *c, struct store *st, int64_t fid,
 	f.explanation = why.data;
 	if (rc == 0)
 		rc = store_finding_update(st, &f, skey, tkey, flags);
-	trip_record(c, f.id);
+	finding_saved(c, f.id, flags, *f.source_host != '\0' ||
+	    *f.source_ip != '\0');
 	if (rc == 0)
-		rc = store_finding_add_evidence(st, f.id, exec_id, ts);
+		rc = ev_add(c, st, f.id, exec_id, ts, false);
 	c->stats.findings_updated++;
 	buf_free(&gmem);
 	buf_free(&why);
@@ -2281,13 +2352,15 @@ finding_apply(struct correlator *c, struct store *st, struct row *w,
 	else if ((f.id = store_finding_insert(st, &f, skey, w->target_key,
 	    flags)) < 0)
 		rc = -1;
-	trip_record(c, f.id);
+	finding_saved(c, f.id, flags, *f.source_host != '\0' ||
+	    *f.source_ip != '\0');
 	if (rc == 0)
-		rc = store_finding_add_evidence(st, f.id, w->r.event_id,
-		    w->r.ts_us);
+		rc = ev_add(c, st, f.id, w->r.event_id, w->r.ts_us, true);
+	/* a repeated hit links its join's source, a new one all it found */
 	for (i = 0; rc == 0 && i < p->nev; i++)
-		rc = store_finding_add_evidence(st, f.id, p->ev_ids[i],
-		    p->ev_ts[i]);
+		if (news || strcmp(p->ev_ids[i], p->src_event) == 0)
+			rc = ev_add(c, st, f.id, p->ev_ids[i], p->ev_ts[i],
+			    false);
 	w->r.finding = f.id;
 	if (rc == 0 && *skey != '\0' && *w->source_key == '\0' &&
 	    *w->source_ip == '\0') {
@@ -2498,8 +2571,11 @@ correlate_batch(struct correlator *c, struct store *st,
 	}
 	rc = fanout_flush(c, st);
 out:
-	if (rc == -1)
-		c->ntripped = 0;	/* the caller rolls the batch back */
+	if (rc == -1) {
+		/* the caller rolls the batch back: forget what it wrote */
+		c->ntripped = 0;
+		memset(c->fc, 0, FCACHE_SLOTS * sizeof(*c->fc));
+	}
 	c->nfq = 0;
 	free(ok);
 	free(nethit);

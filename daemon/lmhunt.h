@@ -519,8 +519,9 @@ int	 store_hit_set_source(struct store *, int64_t id, const char *key,
 int	 store_hit_set_finding(struct store *, int64_t id, int64_t from,
 	    int64_t to);
 /*
- * Hit rows on a target (by KEY, or by IP when KEY is NULL) with time in
- * [FROM, TO], oldest first, at most MAX; CB returns non-zero to stop.
+ * Hit rows on a target (by KEY; by IP when KEY is NULL; by IP among the
+ * rows naming no host when KEY is "") with time in [FROM, TO], oldest
+ * first, at most MAX; CB returns non-zero to stop.
  */
 int	 store_hits_near(struct store *, const char *key, const char *ip,
 	    int64_t from_us, int64_t to_us, int max,
@@ -552,6 +553,9 @@ int64_t	 store_finding_flags(struct store *, int64_t id);
 int	 store_finding_merge(struct store *, int64_t id, int64_t into);
 /* Link EVENT_ID as evidence of finding ID unless it has LMH_EVIDENCE_MAX. */
 int	 store_finding_add_evidence(struct store *, int64_t id,
+	    const char *event_id, int64_t ts_us);
+/* The same, telling apart 1 linked and 0 not (already linked or full). */
+int	 store_finding_link(struct store *, int64_t id,
 	    const char *event_id, int64_t ts_us);
 /* Add a suppression; returns its id, or -1. */
 int64_t	 store_suppression_add(struct store *, const struct lmh_suppression *);

@@ -824,8 +824,9 @@ hits_run(struct store *st, sqlite3_stmt *stmt, const char *sql, int max,
 }
 
 /*
- * Hit rows on a target (by KEY, or by IP when KEY is NULL) with time in
- * [FROM, TO], oldest first, at most MAX; CB returns non-zero to stop.
+ * Hit rows on a target (by KEY; by IP when KEY is NULL; by IP among the
+ * rows naming no host when KEY is "") with time in [FROM, TO], oldest
+ * first, at most MAX; CB returns non-zero to stop.
  */
 int
 store_hits_near(struct store *st, const char *key, const char *ip,
@@ -836,14 +837,24 @@ store_hits_near(struct store *st, const char *key, const char *ip,
 	    "WHERE target_key = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?";
 	static const char by_ip[] = "SELECT " HIT_COLS " FROM corr_hits "
 	    "WHERE target_ip = ? AND ts BETWEEN ? AND ? ORDER BY ts LIMIT ?";
-	const char *sql = key != NULL ? by_key : by_ip;
+	static const char by_ip_keyless[] = "SELECT " HIT_COLS " FROM "
+	    "corr_hits WHERE target_ip = ? AND target_key = '' AND ts BETWEEN "
+	    "? AND ? ORDER BY ts LIMIT ?";
+	const char *sql;
 	sqlite3_stmt *stmt;
 
-	if ((key == NULL || *key == '\0') && (ip == NULL || *ip == '\0'))
+	/* KEY "" with an IP: only the rows that name no host */
+	if (key != NULL && *key == '\0' && ip != NULL && *ip != '\0')
+		sql = by_ip_keyless;
+	else if (key != NULL && *key != '\0')
+		sql = by_key;
+	else if (ip != NULL && *ip != '\0')
+		sql = by_ip;
+	else
 		return 0;
 	if ((stmt = prepared(st, sql)) == NULL)
 		return -1;
-	bind_text(stmt, 1, key != NULL ? key : ip);
+	bind_text(stmt, 1, sql == by_key ? key : ip);
 	sqlite3_bind_int64(stmt, 2, from_us);
 	sqlite3_bind_int64(stmt, 3, to_us);
 	sqlite3_bind_int(stmt, 4, max);
@@ -1124,9 +1135,12 @@ store_finding_merge(struct store *st, int64_t id, int64_t into)
 	return store_hit_set_finding(st, 0, id, into);
 }
 
-/* Link EVENT_ID as evidence of finding ID unless it has LMH_EVIDENCE_MAX. */
+/*
+ * Link EVENT_ID as evidence of finding ID unless it has LMH_EVIDENCE_MAX:
+ * 1 linked, 0 not (already there, or full), -1 error.
+ */
 int
-store_finding_add_evidence(struct store *st, int64_t id, const char *event_id,
+store_finding_link(struct store *st, int64_t id, const char *event_id,
     int64_t ts_us)
 {
 	static const char sql[] = "INSERT OR IGNORE INTO finding_events "
@@ -1144,7 +1158,16 @@ store_finding_add_evidence(struct store *st, int64_t id, const char *event_id,
 		store_log(st, "evidence", sql);
 		return stmt_done(stmt, -1);
 	}
-	return stmt_done(stmt, 0);
+	stmt_done(stmt, 0);
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+/* Link EVENT_ID as evidence of finding ID unless it has LMH_EVIDENCE_MAX. */
+int
+store_finding_add_evidence(struct store *st, int64_t id, const char *event_id,
+    int64_t ts_us)
+{
+	return store_finding_link(st, id, event_id, ts_us) == -1 ? -1 : 0;
 }
 
 /* Call CB for each finding, in id order; stops when CB returns non-zero. */
