@@ -563,8 +563,8 @@ test_late_event(void **state)
 
 /*
  * DHCP reuse: 10.0.0.50 belonged to HOSTA half an hour earlier (within
- * the asset slack) and belongs to HOSTB now.  A connection from WS5 to 10.0.0.50 joins execution on
- * HOSTB, not on HOSTA.
+ * the asset slack) and belongs to HOSTB now.  A connection from WS5 to
+ * 10.0.0.50 joins execution on HOSTB, not on HOSTA.
  */
 static void
 test_dhcp_reuse(void **state)
