@@ -1954,8 +1954,7 @@ finding_touch(struct correlator *c, struct store *st,
 	if (fe->id == x->finding) {
 		p.flags = fe->flags;
 		interact(c, &p, x, n);
-		if (p.flags == fe->flags && (!p.have_src || fe->has_src ||
-		    x->role != ROLE_EXEC)) {
+		if (p.flags == fe->flags && (!p.have_src || fe->has_src)) {
 			pending_free(&p);
 			return 0;
 		}
@@ -1987,8 +1986,7 @@ finding_touch(struct correlator *c, struct store *st,
 	buf_init(&why);
 	buf_puts(&why, f.explanation);
 	buf_puts(&why, p.why.data ? p.why.data : "");
-	if (p.have_src && *f.source_host == '\0' && *f.source_ip == '\0' &&
-	    x->role == ROLE_EXEC) {
+	if (p.have_src && *f.source_host == '\0' && *f.source_ip == '\0') {
 		new_src = true;
 		snprintf(shost, sizeof(shost), "%s", p.src_host);
 		snprintf(sip, sizeof(sip), "%s", p.src_ip);
@@ -2443,6 +2441,7 @@ correlate_batch(struct correlator *c, struct store *st,
 	size_t i, k;
 	int pass, rc = -1;
 
+	c->ntripped = 0;
 	if (nev == 0)
 		return 0;
 	c->ref_us = c->now_us != 0 ? c->now_us : now_us();

@@ -561,6 +561,44 @@ test_late_event(void **state)
 	fx_free(f);
 }
 
+/* A file created by System (Sysmon 11) on HOST: a transfer, no source. */
+static void
+ev_sysfile(struct fx *f, int64_t sec, const char *host, const char *ip,
+    const char *path)
+{
+	add(f, R_TRANSFER, -1, "{\"metadata\":{\"id\":\"e%d\",\"eventTimestamp\":"
+	    "\"%s\",\"eventType\":\"FILE_CREATION\",\"productEventType\":\"11\"},"
+	    "\"principal\":{\"hostname\":\"%s\",\"ip\":[\"%s\"],\"process\":"
+	    "{\"pid\":\"4\",\"file\":{\"fullPath\":\"System\"}}},\"target\":"
+	    "{\"file\":{\"fullPath\":\"%s\"}}}", nid(f), ts(sec), host, ip,
+	    path);
+}
+
+/*
+ * A transfer that names no source (a file System wrote) takes the source
+ * of a logon that arrives in a later batch, as execution does.
+ */
+static void
+test_late_transfer_source(void **state)
+{
+	struct fx *f = fx_new(NULL);
+	struct fnds fs;
+	struct fnd *x;
+
+	(void)state;
+	ev_sysfile(f, 0, "WS6", "10.0.0.6", "C:\\\\ProgramData\\\\Grunt.exe");
+	run(f);
+	findings(f, &fs);
+	assert_string_equal(one(&fs, "share-write")->src_ip, "");
+	ev_logon(f, -1, "WS6", "10.0.0.6", "10.0.0.5", "pgustavo");
+	run(f);
+	findings(f, &fs);
+	x = one(&fs, "share-write");
+	assert_string_equal(x->src_ip, "10.0.0.5");
+	assert_non_null(strstr(x->expl, "late join"));
+	fx_free(f);
+}
+
 /*
  * DHCP reuse: 10.0.0.50 belonged to HOSTA half an hour earlier (within
  * the asset slack) and belongs to HOSTB now.  A connection from WS5 to
@@ -1082,6 +1120,7 @@ main(void)
 		cmocka_unit_test(test_transfer_chain_orders),
 		cmocka_unit_test(test_pipe_chain_orders),
 		cmocka_unit_test(test_late_event),
+		cmocka_unit_test(test_late_transfer_source),
 		cmocka_unit_test(test_dhcp_reuse),
 		cmocka_unit_test(test_fanout),
 		cmocka_unit_test(test_fanout_access),
