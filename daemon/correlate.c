@@ -1044,8 +1044,9 @@ row_build(struct correlator *c, struct store *st, struct row *w,
 			snprintf(w->target_host, sizeof(w->target_host), "%s",
 			    name);
 		} else if (ip_usable(name)) {
-			snprintf(w->target_ip, sizeof(w->target_ip), "%s",
-			    name);
+			/* an address: shorter than IP_TEXT_MAX */
+			snprintf(w->target_ip, sizeof(w->target_ip), "%.*s",
+			    (int)sizeof(w->target_ip) - 1, name);
 			asset_host(st, name, ev->ts_us, w->target_key,
 			    sizeof(w->target_key), w->target_host,
 			    sizeof(w->target_host));
