@@ -43,8 +43,9 @@ CREATE TABLE corr_hits (
 );
 CREATE INDEX corr_hits_target ON corr_hits (target_key, ts);
 CREATE INDEX corr_hits_target_ip ON corr_hits (target_ip, ts);
-CREATE INDEX corr_hits_target_ip_keyless ON corr_hits (target_ip, ts)
-	WHERE target_key = '';
+-- (no partial index on target_key: a bound key would force SQLite to
+-- re-prepare every lookup by key to check whether that index applies)
+CREATE INDEX corr_hits_target_ip_key ON corr_hits (target_ip, target_key, ts);
 CREATE INDEX corr_hits_fanout ON corr_hits (source_ip, ts) WHERE fanout = 1;
 CREATE INDEX corr_hits_fanout_host ON corr_hits (source_key, ts) WHERE fanout = 1;
 CREATE INDEX corr_hits_ts ON corr_hits (ts);
