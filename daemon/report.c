@@ -545,7 +545,8 @@ is_fanout(const struct rep_finding *f)
 static bool
 is_lateral(const struct rep_finding *f)
 {
-	return !f->local && (*f->source_host != '\0' || *f->source_ip != '\0') &&
+	return !f->local &&
+	    (*f->source_host != '\0' || *f->source_ip != '\0') &&
 	    (*f->target_host != '\0' || *f->target_ip != '\0' ||
 	    is_fanout(f));
 }
@@ -902,7 +903,8 @@ put_indented(FILE *fp, const char *ind, const char *s)
 		if (bol)
 			fputs(ind, fp);
 		bol = *p == '\n';
-		fputc(*p < 0x20 && *p != '\n' ? ' ' : *p == 0x7f ? ' ' : *p, fp);
+		fputc((*p < 0x20 && *p != '\n') || *p == 0x7f ? ' ' : *p,
+		    fp);
 	}
 	if (!bol)
 		fputc('\n', fp);
