@@ -630,6 +630,7 @@ struct hunt_stats {
 	uint64_t	*rule_hits;	/* per rule, index as in the ruleset */
 	uint64_t	 batches;
 	uint64_t	 failed;	/* batches refused or rolled back */
+	uint64_t	 out_of_scope;	/* events the scope query left out */
 	uint64_t	 hits;		/* rule hits in all */
 	int64_t		 first_us;	/* oldest event time seen, 0 = none */
 	int64_t		 last_us;	/* newest event time seen */
@@ -640,12 +641,19 @@ struct hunt {
 	struct ruleset		*rules;
 	struct store		*store;
 	struct correlator	*corr;
+	struct query		*scope;	/* NULL: every event is in scope */
 	struct hunt_stats	 stats;
 };
 
 int	 hunt_init(struct hunt *, const struct lmh_config *, struct ruleset *,
 	    struct store *);
 void	 hunt_free(struct hunt *);
+/*
+ * Hunt only the events matching SCOPE (a UDM search query, lists from the
+ * rule set), as the server-side queries AND it; NULL or "" = all.  -1 with
+ * "scope:1:col: msg" in ERRS when it does not parse.
+ */
+int	 hunt_set_scope(struct hunt *, const char *scope, struct errlist *errs);
 /*
  * Store, match and correlate one batch in one transaction.  N must not
  * exceed cf->batch_events (nor LMH_BATCH_MAX); the newly stored events are

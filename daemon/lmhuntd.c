@@ -81,6 +81,7 @@ once_batch(struct lmh_event *evs, size_t n, void *arg)
 static int
 run_once(struct lmh_config *cf, struct ruleset *rs, struct once_opts *o)
 {
+	struct errlist errs = { NULL, 0 };
 	struct store *st;
 	struct hunt h;
 	char why[512];
@@ -94,6 +95,13 @@ run_once(struct lmh_config *cf, struct ruleset *rs, struct once_opts *o)
 	if (hunt_init(&h, cf, rs, st) == -1) {
 		store_close(st);
 		return LMH_EXIT_STORE;
+	}
+	if (hunt_set_scope(&h, o->rep.scope, &errs) == -1) {
+		errlist_print(&errs, stderr);
+		errlist_free(&errs);
+		hunt_free(&h);
+		store_close(st);
+		return LMH_EXIT_ERROR;
 	}
 	if (o->nsources == 0)
 		o->sources[o->nsources++] = "-";

@@ -33,10 +33,40 @@ hunt_init(struct hunt *h, const struct lmh_config *cf, struct ruleset *rules,
 	return 0;
 }
 
+/* Find a list of the rule set by name, for the scope query. */
+static const struct lmh_list *
+scope_list(const char *name, void *arg)
+{
+	const struct ruleset *rs = arg;
+	size_t i;
+
+	for (i = 0; i < rs->nlists; i++)
+		if (strcmp(rs->lists[i].name, name) == 0)
+			return &rs->lists[i];
+	return NULL;
+}
+
+/* Compile the scope query; events that do not match it are not hunted. */
+int
+hunt_set_scope(struct hunt *h, const char *scope, struct errlist *errs)
+{
+	if (h->scope != NULL)
+		query_free(h->scope);
+	h->scope = NULL;
+	if (scope == NULL || *scope == '\0')
+		return 0;
+	h->scope = query_parse(scope, "scope", 1, 1, scope_list, h->rules,
+	    errs);
+	return h->scope == NULL ? -1 : 0;
+}
+
 /* Release what hunt_init allocated (not the rules nor the store). */
 void
 hunt_free(struct hunt *h)
 {
+	if (h->scope != NULL)
+		query_free(h->scope);
+	h->scope = NULL;
 	if (h->corr != NULL)
 		correlate_free(h->corr);
 	free(h->stats.rule_hits);
@@ -76,7 +106,7 @@ hunt_batch(struct hunt *h, struct lmh_event *evs, size_t n)
 	const struct rule **matched = NULL;
 	struct lmh_hit *hits = NULL;
 	uint64_t *rule_hits = NULL;
-	size_t i, j, k, nnew = 0, ndup = 0, nhits = 0, caphits = 0;
+	size_t i, j, k, nin = n, nnew = 0, ndup = 0, nhits = 0, caphits = 0;
 	int r, rc = -1;
 
 	if (n == 0)
@@ -87,13 +117,19 @@ hunt_batch(struct hunt *h, struct lmh_event *evs, size_t n)
 		h->stats.failed++;
 		return -1;
 	}
+	/* scope: events in scope move to the front, the rest are not hunted */
+	if (h->scope != NULL) {
+		for (i = 0, nin = 0; i < n; i++)
+			if (query_match(h->scope, &evs[i]))
+				event_swap(&evs[nin++], &evs[i]);
+	}
 	if (store_begin(h->store) == -1) {
 		h->stats.failed++;
 		return -1;
 	}
 
 	/* store: new events move to the front, duplicates stay behind */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nin; i++) {
 		if ((r = store_insert_event(h->store, &evs[i])) == -1)
 			goto fail;
 		if (r == 0) {
@@ -135,9 +171,10 @@ hunt_batch(struct hunt *h, struct lmh_event *evs, size_t n)
 	h->stats.duplicates += ndup;
 	h->stats.hits += nhits;
 	h->stats.batches++;
+	h->stats.out_of_scope += n - nin;
 	for (i = 0; rule_hits != NULL && i < h->rules->n; i++)
 		h->stats.rule_hits[i] += rule_hits[i];
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < nin; i++) {
 		if (h->stats.first_us == 0 && h->stats.last_us == 0) {
 			h->stats.first_us = h->stats.last_us = evs[i].ts_us;
 			continue;

@@ -941,6 +941,9 @@ text_statistics(const struct report *r, FILE *fp)
 	    (unsigned long long)s->stored);
 	fprintf(fp, "  duplicates ignored:  %llu\n",
 	    (unsigned long long)s->duplicates);
+	if (r->h->scope != NULL)
+		fprintf(fp, "  out of scope:        %llu\n",
+		    (unsigned long long)s->out_of_scope);
 	fprintf(fp, "  batches:             %llu\n",
 	    (unsigned long long)s->batches);
 	if (s->failed > 0)
@@ -1337,6 +1340,7 @@ json_statistics(struct buf *b, const struct report *r)
 	jint(b, "bad_events", (long long)s->src.bad, false);
 	jint(b, "events_stored", (long long)s->stored, false);
 	jint(b, "duplicates", (long long)s->duplicates, false);
+	jint(b, "out_of_scope", (long long)s->out_of_scope, false);
 	jint(b, "batches", (long long)s->batches, false);
 	jint(b, "batches_failed", (long long)s->failed, false);
 	jint(b, "rule_hits_total", (long long)s->hits, false);

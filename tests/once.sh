@@ -137,6 +137,17 @@ hunt --source "$T/response.json"
 is "$rc" 3 "udmSearch response body: exit 3"
 has "$T/out" "events stored:       4" "udmSearch response body: 4 events stored"
 
+# --- scope: only matching events are hunted --------------------------------
+hunt --source "$T/psexec.ndjson" --scope 'principal.hostname = "WS5.corp.local"'
+is "$rc" 0 "--scope leaving the target out: nothing found, exit 0"
+has "$T/out" "out of scope:        3" "--scope: 3 events out of scope counted"
+has "$T/out" "scope:       principal.hostname = \"WS5.corp.local\"" "--scope shown in the header"
+hunt --source "$T/psexec.ndjson" --scope 'principal.hostname = /^ws6\./ nocase'
+is "$rc" 3 "--scope naming the target: exit 3"
+hunt --source "$T/psexec.ndjson" --scope 'principal.hostname ='
+is "$rc" 1 "--scope that does not parse: exit 1"
+has "$T/err" "scope:1:" "--scope error names line and column"
+
 # --- JSON report ----------------------------------------------------------
 hunt --json --source "$T/psexec.ndjson" --hypothesis "PsExec from WS5" --case-id 77 --lookback 24h
 is "$rc" 3 "--json: exit 3"

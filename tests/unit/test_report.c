@@ -222,6 +222,42 @@ batch_limit(void **state)
 	assert_int_equal(store_event_count(fx->st), 4);
 }
 
+/* Events outside the scope query are neither stored nor matched. */
+static void
+batch_scope(void **state)
+{
+	struct fixture *fx = *state;
+	struct errlist errs = { NULL, 0 };
+	char *other;
+
+	assert_int_equal(hunt_set_scope(&fx->h, "target.port = 445", &errs), 0);
+	add_event(fx, net_event("s1", 1, 445));
+	add_event(fx, net_event("s2", 2, 80));
+	add_event(fx, net_event("s3", 3, 445));
+	assert_int_equal(hunt_batch(&fx->h, fx->evs, fx->nev), 0);
+	assert_int_equal(fx->h.stats.stored, 2);
+	assert_int_equal(fx->h.stats.out_of_scope, 1);
+	assert_int_equal(store_event_count(fx->st), 2);
+	/* the event out of scope was moved behind the ones hunted */
+	assert_string_equal(fx->evs[2].id, "s2");
+	/* the data range covers the events hunted only */
+	assert_int_equal(fx->h.stats.last_us - fx->h.stats.first_us,
+	    2 * 1000000LL);
+
+	/* a scope that does not parse is an error naming its column */
+	assert_int_equal(hunt_set_scope(&fx->h, "target.port = ", &errs), -1);
+	assert_true(errs.n >= 1);
+	assert_non_null(strstr(errs.msgs[0], "scope:1:"));
+	errlist_free(&errs);
+	/* and "" hunts everything again */
+	assert_int_equal(hunt_set_scope(&fx->h, "", &errs), 0);
+	other = net_event("s4", 4, 80);
+	clear_events(fx);
+	add_event(fx, other);
+	assert_int_equal(hunt_batch(&fx->h, fx->evs, 1), 0);
+	assert_int_equal(fx->h.stats.stored, 3);
+}
+
 /* Write the report of FX into a new string; *NFOUND gets the return value. */
 static char *
 report_string(struct fixture *fx, const struct report_opts *o, int *nfound)
@@ -489,6 +525,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(batch_new_events_first, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(batch_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(batch_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(report_text_sections, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(report_nothing_found, setup,
