@@ -78,6 +78,8 @@ struct report {
 	size_t			 nf;
 	size_t			 ntripped;
 	size_t			 nsuppressed;
+	size_t			 nlocal;	/* local execution, not lateral */
+	size_t			 nlateral;	/* naming a source and a target */
 	struct rep_technique	*tech;	/* hunted, sorted by ID */
 	size_t			 ntech;
 	struct strlist		 detected; /* technique IDs found, sorted */
@@ -786,6 +788,10 @@ report_build(struct report *r, struct hunt *h, const struct report_opts *o)
 			r->ntripped++;
 		if (f->suppressed)
 			r->nsuppressed++;
+		if (f->local)
+			r->nlocal++;
+		if (is_lateral(f))
+			r->nlateral++;
 		technique_split(f->technique, detected_add, r);
 		host_add(r, f->source_host, f->source_ip, HOST_SOURCE);
 		if (!is_fanout(f))
@@ -1061,10 +1067,11 @@ report_text(const struct report *r, FILE *fp)
 		fprintf(fp, "  case:        %s\n", o->case_id);
 	fprintf(fp, "  data seen:   %s .. %s (%llu events)\n", t0, t1,
 	    (unsigned long long)r->h->stats.src.events);
-	fprintf(fp, "  outcome:     %zu finding%s, %zu technique%s "
-	    "detected, %zu host%s affected\n", r->nf, r->nf == 1 ? "" : "s",
-	    r->detected.n, r->detected.n == 1 ? "" : "s", r->nhosts,
-	    r->nhosts == 1 ? "" : "s");
+	fprintf(fp, "  outcome:     %zu finding%s (%zu with a source and a "
+	    "target, %zu local execution), %zu technique%s detected, %zu "
+	    "host%s affected\n", r->nf, r->nf == 1 ? "" : "s", r->nlateral,
+	    r->nlocal, r->detected.n, r->detected.n == 1 ? "" : "s",
+	    r->nhosts, r->nhosts == 1 ? "" : "s");
 
 	put_heading(fp, "TECHNIQUES HUNTED");
 	for (i = 0; i < r->ntech; i++)
@@ -1097,8 +1104,9 @@ report_text(const struct report *r, FILE *fp)
 		fprintf(fp, "    [%zu] %s\n", i + 1, r->serverq.v[i]);
 
 	put_heading(fp, "FINDINGS");
-	fprintf(fp, "  %zu finding%s (%zu tripped, %zu suppressed)\n", r->nf,
-	    r->nf == 1 ? "" : "s", r->ntripped, r->nsuppressed);
+	fprintf(fp, "  %zu finding%s (%zu tripped, %zu suppressed, %zu local "
+	    "execution)\n", r->nf, r->nf == 1 ? "" : "s", r->ntripped,
+	    r->nsuppressed, r->nlocal);
 	for (i = 0; i < r->nf; i++)
 		text_finding(&r->f[i], i + 1, fp);
 
@@ -1368,6 +1376,8 @@ json_statistics(struct buf *b, const struct report *r)
 	jint(b, "findings", (long long)r->nf, false);
 	jint(b, "findings_tripped", (long long)r->ntripped, false);
 	jint(b, "findings_suppressed", (long long)r->nsuppressed, false);
+	jint(b, "findings_local", (long long)r->nlocal, false);
+	jint(b, "findings_lateral", (long long)r->nlateral, false);
 	buf_puts(b, "}");
 }
 

@@ -347,6 +347,9 @@ report_text_sections(void **state)
 	assert_non_null(strstr(text, "test-smb: Test SMB connection"));
 	assert_non_null(strstr(text, "results:    1\n"));
 	assert_non_null(strstr(text, "\nFINDINGS\n"));
+	assert_non_null(strstr(text, "outcome:     2 findings (2 with a source "
+	    "and a target, 0 local execution), 2 techniques detected, 3 hosts "
+	    "affected\n"));
 	assert_non_null(strstr(text, "source:     WS5\n"));
 	assert_non_null(strstr(text, "target:     WS6\n"));
 	assert_non_null(strstr(text, "user:       alice\n"));
@@ -445,6 +448,7 @@ report_json_keys(void **state)
 	assert_non_null(strstr(text, "\"target\":{\"ip\":null,\"host\":\"WS6\"}"));
 	assert_non_null(strstr(text, "\"user\":\"b\xc3\xb6" "b\xef\xbf\xbd\""));
 	assert_non_null(strstr(text, "\"local\":true"));
+	assert_non_null(strstr(text, "\"findings_local\":1,\"findings_lateral\":0"));
 	assert_non_null(strstr(text, "\"evidence\":[\"j1\"]"));
 	assert_non_null(strstr(text, "\"detected_techniques\":[{\"id\":\"T1047\","
 	    "\"name\":\"Windows Management Instrumentation\"}]"));
