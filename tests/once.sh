@@ -148,6 +148,42 @@ hunt --source "$T/psexec.ndjson" --scope 'principal.hostname ='
 is "$rc" 1 "--scope that does not parse: exit 1"
 has "$T/err" "scope:1:" "--scope error names line and column"
 
+# --- fan-out: one source, PsExec to three targets within minutes ----------
+"$PYTHON3" -c '
+import json
+for i, t in enumerate(("WS6", "WS7", "WS8")):
+    ip = "10.1.1.%d" % (6 + i)
+    ts = "2020-09-20T07:0%d:%02dZ" % (i, 10)
+    def ev(n, etype, pet, **kw):
+        e = {"metadata": {"id": "f-%s-%d" % (t, n), "eventTimestamp": ts,
+                          "eventType": etype, "productEventType": pet}}
+        e.update(kw)
+        print(json.dumps(e))
+    ev(1, "NETWORK_CONNECTION", "3",
+       principal={"hostname": "WS5.corp.local", "ip": ["10.1.1.5"], "port": 50000 + i},
+       target={"hostname": t + ".corp.local", "ip": [ip], "port": 445},
+       network={"direction": "OUTBOUND"})
+    ev(2, "USER_LOGIN", "4624", principal={"hostname": t + ".corp.local", "ip": [ip]},
+       src={"hostname": "WS5", "ip": ["10.1.1.5"]}, target={"user": {"userid": "mallory"}},
+       extensions={"auth": {"mechanism": "NETWORK"}}, additional={"LogonType": "3"})
+    ev(3, "SERVICE_CREATION", "7045",
+       principal={"hostname": t + ".corp.local", "user": {"userid": "mallory"}},
+       target={"application": "PSEXESVC", "resource": {"name": "PSEXESVC"},
+               "process": {"file": {"fullPath": "%SystemRoot%\\PSEXESVC.exe"}}})
+' >"$T/fanout.ndjson"
+hunt --json --source "$T/fanout.ndjson"
+is "$rc" 3 "fan-out to three targets: exit 3"
+fan=$("$PYTHON3" -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+fo = [f for f in r["findings"] if f.get("fanout")]
+roles = {h["host"].split(".")[0].upper(): h["role"] for h in r["affected_hosts"]}
+print(len(fo), (fo[0]["source"]["host"] or "").split(".")[0].upper() if fo else "-",
+      roles.get("WS5"), roles.get("WS6"), roles.get("WS7"), roles.get("WS8"))
+' "$T/out")
+is "$fan" "1 WS5 source target target target" \
+    "fan-out: one fan-out finding from WS5; WS5 source, WS6-8 targets"
+
 # --- JSON report ----------------------------------------------------------
 hunt --json --source "$T/psexec.ndjson" --hypothesis "PsExec from WS5" --case-id 77 --lookback 24h
 is "$rc" 3 "--json: exit 3"
