@@ -543,6 +543,17 @@ is_fanout(const struct rep_finding *f)
 	    strstr(f->kind, "fan-out") != NULL;
 }
 
+/* The distinct reporting hosts of a finding's evidence (fan-out targets). */
+static void
+evidence_hosts(const struct rep_finding *f, struct strlist *out)
+{
+	size_t i;
+
+	for (i = 0; i < f->nev; i++)
+		if (f->ev[i].host != NULL && *f->ev[i].host != '\0')
+			strlist_push_unique(out, f->ev[i].host);
+}
+
 /* Does the finding name both a source and a target (and is not local)? */
 static bool
 is_lateral(const struct rep_finding *f)
@@ -986,6 +997,8 @@ text_finding(const struct rep_finding *f, size_t n, FILE *fp)
 	char *tech = technique_text(f->technique, true);
 	char *src = side_text(f->source_host, f->source_ip);
 	char *dst = side_text(f->target_host, f->target_ip);
+	struct strlist many = { NULL, 0 };
+	struct buf mb;
 	char t0[40], t1[40];
 	size_t i;
 
@@ -996,9 +1009,19 @@ text_finding(const struct rep_finding *f, size_t n, FILE *fp)
 	fprintf(fp, "      technique:  %s\n", *tech != '\0' ? tech : "unknown");
 	/* sides and users come from events: printed through put_line */
 	put_line(fp, "      source:     ", src);
-	put_line(fp, "      target:     ", is_fanout(f) &&
-	    *f->target_host == '\0' && *f->target_ip == '\0' ?
-	    "many (fan-out)" : dst);
+	if (is_fanout(f) && *f->target_host == '\0' &&
+	    *f->target_ip == '\0') {
+		/* a fan-out names its targets through its evidence */
+		evidence_hosts(f, &many);
+		buf_init(&mb);
+		buf_puts(&mb, "many (fan-out)");
+		for (i = 0; i < many.n; i++)
+			buf_printf(&mb, "%s%s", i ? ", " : ": ", many.v[i]);
+		put_line(fp, "      target:     ", mb.data);
+		buf_free(&mb);
+		strlist_clear(&many);
+	} else
+		put_line(fp, "      target:     ", dst);
 	put_line(fp, "      user:       ", *f->user ? f->user : "unknown");
 	fprintf(fp, "      first seen: %s\n", t0);
 	fprintf(fp, "      last seen:  %s\n", t1);
@@ -1299,6 +1322,13 @@ json_finding(struct buf *b, const struct rep_finding *f)
 	buf_puts(b, f->suppressed ? "true" : "false");
 	jkey(b, "fanout", false);
 	buf_puts(b, is_fanout(f) ? "true" : "false");
+	if (is_fanout(f)) {
+		struct strlist many = { NULL, 0 };
+
+		evidence_hosts(f, &many);
+		jstrlist(b, "fanout_targets", &many, false);
+		strlist_clear(&many);
+	}
 	jkey(b, "local", false);
 	buf_puts(b, f->local ? "true" : "false");
 	jstr(b, "severity", f->severity >= SEV_LOW &&

@@ -179,10 +179,11 @@ r = json.load(open(sys.argv[1]))
 fo = [f for f in r["findings"] if f.get("fanout")]
 roles = {h["host"].split(".")[0].upper(): h["role"] for h in r["affected_hosts"]}
 print(len(fo), (fo[0]["source"]["host"] or "").split(".")[0].upper() if fo else "-",
-      roles.get("WS5"), roles.get("WS6"), roles.get("WS7"), roles.get("WS8"))
+      roles.get("WS5"), roles.get("WS6"), roles.get("WS7"), roles.get("WS8"),
+      ",".join(sorted(h.split(".")[0] for h in fo[0].get("fanout_targets", []))) if fo else "-")
 ' "$T/out")
-is "$fan" "1 WS5 source target target target" \
-    "fan-out: one fan-out finding from WS5; WS5 source, WS6-8 targets"
+is "$fan" "1 WS5 source target target target WS6,WS7,WS8" \
+    "fan-out: one fan-out finding from WS5 naming WS6-8; WS5 source, WS6-8 targets"
 
 # --- JSON report ----------------------------------------------------------
 hunt --json --source "$T/psexec.ndjson" --hypothesis "PsExec from WS5" --case-id 77 --lookback 24h
