@@ -631,6 +631,7 @@ struct hunt_stats {
 	uint64_t	 batches;
 	uint64_t	 failed;	/* batches refused or rolled back */
 	uint64_t	 out_of_scope;	/* events the scope query left out */
+	uint64_t	 parents_inferred; /* parent images filled by proctree.c */
 	uint64_t	 hits;		/* rule hits in all */
 	int64_t		 first_us;	/* oldest event time seen, 0 = none */
 	int64_t		 last_us;	/* newest event time seen */
@@ -642,6 +643,7 @@ struct hunt {
 	struct store		*store;
 	struct correlator	*corr;
 	struct query		*scope;	/* NULL: every event is in scope */
+	struct proctree		*tree;	/* process lineage across batches */
 	struct hunt_stats	 stats;
 };
 

@@ -30,6 +30,7 @@ hunt_init(struct hunt *h, const struct lmh_config *cf, struct ruleset *rules,
 		h->stats.rule_hits = NULL;
 		return -1;
 	}
+	h->tree = proctree_new(0);
 	return 0;
 }
 
@@ -69,6 +70,8 @@ hunt_free(struct hunt *h)
 	h->scope = NULL;
 	if (h->corr != NULL)
 		correlate_free(h->corr);
+	proctree_free(h->tree);
+	h->tree = NULL;
 	free(h->stats.rule_hits);
 	h->corr = NULL;
 	h->stats.rule_hits = NULL;
@@ -123,6 +126,8 @@ hunt_batch(struct hunt *h, struct lmh_event *evs, size_t n)
 			if (query_match(h->scope, &evs[i]))
 				event_swap(&evs[nin++], &evs[i]);
 	}
+	/* lineage: launches lacking the parent's image get it, if known */
+	h->stats.parents_inferred += proctree_batch(h->tree, evs, nin);
 	if (store_begin(h->store) == -1) {
 		h->stats.failed++;
 		return -1;

@@ -961,6 +961,9 @@ text_statistics(const struct report *r, FILE *fp)
 	if (r->h->scope != NULL)
 		fprintf(fp, "  out of scope:        %llu\n",
 		    (unsigned long long)s->out_of_scope);
+	fprintf(fp, "  parents inferred:    %llu (launches without the parent's "
+	    "image, given it from the launch of that pid)\n",
+	    (unsigned long long)s->parents_inferred);
 	fprintf(fp, "  batches:             %llu\n",
 	    (unsigned long long)s->batches);
 	if (s->failed > 0)
@@ -1379,6 +1382,7 @@ json_statistics(struct buf *b, const struct report *r)
 	jint(b, "events_stored", (long long)s->stored, false);
 	jint(b, "duplicates", (long long)s->duplicates, false);
 	jint(b, "out_of_scope", (long long)s->out_of_scope, false);
+	jint(b, "parents_inferred", (long long)s->parents_inferred, false);
 	jint(b, "batches", (long long)s->batches, false);
 	jint(b, "batches_failed", (long long)s->failed, false);
 	jint(b, "rule_hits_total", (long long)s->hits, false);

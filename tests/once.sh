@@ -236,6 +236,23 @@ n=$(sed -n '/^NEGATIVE RESULTS/,/^STATISTICS/p' "$T/out" | grep -c '^  - no ')
 if [ "$n" -ge 4 ]; then ok 0 "nothing found: a negative result per technique and rule ($n)"; else
 	ok 1 "nothing found: a negative result per technique and rule ($n)"; fi
 
+# --- process lineage ------------------------------------------------------
+# 4688 events without the parent's image (older Windows): the shell's
+# parent pid 2792 is the WmiPrvSE.exe launched just before on that host.
+# The child comes first in the file: the order within a batch is free.
+cat >"$T/lineage.ndjson" <<'EOF'
+{"metadata":{"id":"l-0002","eventTimestamp":"2019-03-18T22:15:49.676Z","eventType":"PROCESS_LAUNCH","productEventType":"4688"},"principal":{"hostname":"SRV1.corp.local","process":{"pid":"2792"}},"target":{"process":{"pid":"1060","parentPid":"2792","file":{"fullPath":"C:\\Windows\\System32\\cmd.exe"}}}}
+{"metadata":{"id":"l-0001","eventTimestamp":"2019-03-18T22:15:49.645Z","eventType":"PROCESS_LAUNCH","productEventType":"4688"},"principal":{"hostname":"SRV1.corp.local","process":{"pid":"584"}},"target":{"process":{"pid":"2792","parentPid":"584","file":{"fullPath":"C:\\Windows\\System32\\wbem\\WmiPrvSE.exe"}}}}
+EOF
+hunt --json --source "$T/lineage.ndjson"
+is "$rc" 3 "lineage: WmiPrvSE child known only by parent pid is found: exit 3"
+is "$(stat parents_inferred "$T/out")" 1 "lineage: one parent image inferred"
+has "$T/out" "wmiprvse-shell-child" "lineage: the WmiPrvSE shell rule fires"
+sed -n 2p "$T/lineage.ndjson" | sed 's/"2792"/"2793"/g' >"$T/lineage-other.ndjson"
+sed -n 1p "$T/lineage.ndjson" >>"$T/lineage-other.ndjson"
+hunt --json --source "$T/lineage-other.ndjson"
+is "$(stat parents_inferred "$T/out")" 0 "lineage: another pid gives no parent"
+
 # --- the bundled data (the README's main job) ------------------------------
 set --
 for f in "$top_srcdir"/tests/data/*.ndjson; do set -- "$@" --source "$f"; done
