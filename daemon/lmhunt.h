@@ -220,6 +220,8 @@ struct lmh_event {
 	const char	*parent_cmdline; /* principal.process.commandLine */
 	const char	*path;		/* target.process.file.fullPath */
 	const char	*cmdline;	/* target.process.commandLine */
+	size_t		 parent_cmdline_len;
+	size_t		 cmdline_len;	/* the command lines' lengths */
 	const char	*parent_pid;	/* principal.process.pid | target.process.parentPid */
 	const char	*pid;		/* target.process.pid */
 	bool		 parent_inferred; /* parent_path filled by proctree.c */

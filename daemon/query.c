@@ -1936,7 +1936,13 @@ pred_eval(const struct query *q, const struct qnode *n,
 		memset(&v, 0, sizeof v);
 		v.type = UDM_STRING;
 		v.s = s;
-		v.slen = strlen(s);
+		/* the command lines' lengths are known; the rest are short */
+		if (s == ev->cmdline)
+			v.slen = ev->cmdline_len;
+		else if (s == ev->parent_cmdline)
+			v.slen = ev->parent_cmdline_len;
+		else
+			v.slen = strlen(s);
 		return pred_value(q, n, &v);
 	}
 	return udm_path_foreach(ev, f->path, pred_cb, &c) != 0;

@@ -37,11 +37,14 @@ struct udm_path {
 	int		 nsegs;
 };
 
-/* Parse TEXT as exactly one JSON value with a depth limit; NULL on error. */
+/*
+ * Parse TEXT as exactly one JSON value with a depth limit; NULL on error.
+ * The tokener is kept and reset between calls (lmhuntd is one thread).
+ */
 static json_object *
 parse_json(const char *text, size_t len, char *why, size_t whylen)
 {
-	struct json_tokener *tok;
+	static struct json_tokener *tok;	/* one, reused: single thread */
 	enum json_tokener_error jerr;
 	json_object *obj;
 	size_t end;
@@ -50,10 +53,12 @@ parse_json(const char *text, size_t len, char *why, size_t whylen)
 		snprintf(why, whylen, "JSON text too long");
 		return NULL;
 	}
-	if ((tok = json_tokener_new_ex(LMH_JSON_DEPTH_MAX)) == NULL) {
+	if (tok == NULL &&
+	    (tok = json_tokener_new_ex(LMH_JSON_DEPTH_MAX)) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
+	json_tokener_reset(tok);
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (obj == NULL || jerr != json_tokener_success) {
@@ -63,11 +68,9 @@ parse_json(const char *text, size_t len, char *why, size_t whylen)
 			snprintf(why, whylen, "not JSON: %s",
 			    json_tokener_error_desc(jerr));
 		json_object_put(obj);
-		json_tokener_free(tok);
 		return NULL;
 	}
 	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
 	while (end < len && isspace((unsigned char)text[end]))
 		end++;
 	if (end != len) {
@@ -89,63 +92,97 @@ member(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
-/* Follow a dotted camelCase path of plain object keys (no arrays). */
-static json_object *
-dig(json_object *o, const char *dotted)
-{
-	char key[64];
-	const char *p = dotted, *dot;
-	size_t n;
+/* Reading the flat fields: the first wrong type found stops the event. */
+struct flat {
+	const char	*bad;		/* path of the first field of a wrong type */
+	json_type	 found;
+	json_type	 want;
+};
 
-	while (o != NULL && *p != '\0') {
-		dot = strchr(p, '.');
-		n = dot ? (size_t)(dot - p) : strlen(p);
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, p, n);
-		key[n] = '\0';
-		o = member(o, key);
-		p = dot ? dot + 1 : p + n;
+/* Note that PATH held FOUND where WANT was expected (first one wins). */
+static void
+wrong_type(struct flat *fl, const char *path, json_type want, json_type found)
+{
+	if (fl->bad == NULL) {
+		fl->bad = path;
+		fl->want = want;
+		fl->found = found;
 	}
-	return o;
 }
 
-/* The string at a path; the first element when it is an array. */
-static const char *
-str_at(json_object *o, const char *dotted)
+/* The object member KEY of O (a nested section), NULL when absent. */
+static json_object *
+section(struct flat *fl, json_object *o, const char *key, const char *path)
 {
-	json_object *v = dig(o, dotted);
+	json_object *v = member(o, key);
 
-	if (v != NULL && json_object_is_type(v, json_type_array))
-		v = json_object_array_length(v) > 0 ?
-		    json_object_array_get_idx(v, 0) : NULL;
-	if (v == NULL || !json_object_is_type(v, json_type_string))
+	if (v == NULL || json_object_is_type(v, json_type_null))
 		return NULL;
+	if (!json_object_is_type(v, json_type_object)) {
+		wrong_type(fl, path, json_type_object, json_object_get_type(v));
+		return NULL;
+	}
+	return v;
+}
+
+/* The string member KEY of O; a present non-string is a wrong type. */
+static const char *
+sfield(struct flat *fl, json_object *o, const char *key, const char *path)
+{
+	json_object *v = member(o, key);
+
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return NULL;
+	if (!json_object_is_type(v, json_type_string)) {
+		wrong_type(fl, path, json_type_string, json_object_get_type(v));
+		return NULL;
+	}
 	return json_object_get_string(v);
 }
 
-/* The text of a string or integer at a path (pids come as either). */
+/* The string member KEY of O and its length (0 when absent). */
 static const char *
-text_at(json_object *o, const char *dotted)
+sfield_len(struct flat *fl, json_object *o, const char *key,
+    const char *path, size_t *len)
 {
-	json_object *v = dig(o, dotted);
+	const char *s = sfield(fl, o, key, path);
 
-	if (v == NULL || (!json_object_is_type(v, json_type_string) &&
-	    !json_object_is_type(v, json_type_int)))
-		return NULL;
-	return json_object_get_string(v);
+	*len = s != NULL ? (size_t)json_object_get_string_len(member(o, key)) :
+	    0;
+	return s;
 }
 
-/* The port (int, or a string of digits) at a path; -1 when absent. */
+/* The string, or the first string of an array, at member KEY of O. */
+static const char *
+sfield_first(struct flat *fl, json_object *o, const char *key,
+    const char *path)
+{
+	json_object *v = member(o, key);
+
+	if (v != NULL && json_object_is_type(v, json_type_array)) {
+		if (json_object_array_length(v) == 0)
+			return NULL;
+		v = json_object_array_get_idx(v, 0);
+		if (v == NULL || !json_object_is_type(v, json_type_string)) {
+			wrong_type(fl, path, json_type_string,
+			    v ? json_object_get_type(v) : json_type_null);
+			return NULL;
+		}
+		return json_object_get_string(v);
+	}
+	return sfield(fl, o, key, path);
+}
+
+/* The port (int, or a string of digits) member KEY of O; -1 if absent. */
 static int
-port_at(json_object *o, const char *dotted)
+pfield(struct flat *fl, json_object *o, const char *key, const char *path)
 {
-	json_object *v = dig(o, dotted);
+	json_object *v = member(o, key);
 	const char *s;
 	char *end;
 	long l;
 
-	if (v == NULL)
+	if (v == NULL || json_object_is_type(v, json_type_null))
 		return -1;
 	if (json_object_is_type(v, json_type_int)) {
 		l = (long)json_object_get_int64(v);
@@ -158,26 +195,47 @@ port_at(json_object *o, const char *dotted)
 		if (errno == 0 && end != s && *end == '\0' && l >= 0 &&
 		    l <= 65535)
 			return (int)l;
+		return -1;
 	}
+	wrong_type(fl, path, json_type_int, json_object_get_type(v));
 	return -1;
 }
 
-/* Collect the IP strings at a path (array or single string) into OUT. */
-static int
-ips_at(json_object *o, const char *dotted, const char **out)
+/* The text of a string or integer member KEY of O (pids come as both). */
+static const char *
+tfield(struct flat *fl, json_object *o, const char *key, const char *path)
 {
-	json_object *v = dig(o, dotted), *e;
+	json_object *v = member(o, key);
+
+	if (v == NULL || json_object_is_type(v, json_type_null))
+		return NULL;
+	if (!json_object_is_type(v, json_type_string) &&
+	    !json_object_is_type(v, json_type_int)) {
+		wrong_type(fl, path, json_type_string, json_object_get_type(v));
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* Collect the IP strings of member KEY of O (array or one string). */
+static int
+ifield(struct flat *fl, json_object *o, const char *key, const char *path,
+    const char **out)
+{
+	json_object *v = member(o, key), *e;
 	size_t i, n;
 	int k = 0;
 
-	if (v == NULL)
+	if (v == NULL || json_object_is_type(v, json_type_null))
 		return 0;
 	if (json_object_is_type(v, json_type_string)) {
 		out[k++] = json_object_get_string(v);
 		return k;
 	}
-	if (!json_object_is_type(v, json_type_array))
+	if (!json_object_is_type(v, json_type_array)) {
+		wrong_type(fl, path, json_type_array, json_object_get_type(v));
 		return 0;
+	}
 	n = json_object_array_length(v);
 	for (i = 0; i < n && k < LMH_IPS_MAX; i++) {
 		e = json_object_array_get_idx(v, i);
@@ -187,19 +245,45 @@ ips_at(json_object *o, const char *dotted, const char **out)
 	return k;
 }
 
-/* Check that a present field has the JSON type the flat view expects. */
-static int
-check_type(json_object *udm, const char *dotted, json_type want,
-    char *why, size_t whylen)
-{
-	json_object *v = dig(udm, dotted);
+/* The field paths of one side of the event, for error messages. */
+struct side_paths {
+	const char	*hostname, *ip, *port, *asset, *asset_hostname,
+			*asset_ip;
+};
+static const struct side_paths principal_paths = {
+	"principal.hostname", "principal.ip", "principal.port",
+	"principal.asset", "principal.asset.hostname", "principal.asset.ip"
+};
+static const struct side_paths target_paths = {
+	"target.hostname", "target.ip", "target.port",
+	"target.asset", "target.asset.hostname", "target.asset.ip"
+};
+static const struct side_paths src_paths = {
+	"src.hostname", "src.ip", "src.port",
+	"src.asset", "src.asset.hostname", "src.asset.ip"
+};
 
-	if (v == NULL || json_object_is_type(v, want) ||
-	    json_object_is_type(v, json_type_null))
-		return 0;
-	snprintf(why, whylen, "%s: expected %s, found %s", dotted,
-	    json_type_to_name(want), json_type_to_name(json_object_get_type(v)));
-	return -1;
+/*
+ * The noun fields of one side of the event (principal, target, src):
+ * hostname (or asset.hostname), IPs (or asset.ip) and port.
+ */
+static void
+noun(struct flat *fl, json_object *o, const struct side_paths *sp,
+    const char **host, const char **ips, int *nips, int *port)
+{
+	json_object *asset;
+
+	*host = sfield(fl, o, "hostname", sp->hostname);
+	*nips = ifield(fl, o, "ip", sp->ip, ips);
+	*port = pfield(fl, o, "port", sp->port);
+	if ((*host == NULL || *nips == 0) &&
+	    (asset = section(fl, o, "asset", sp->asset)) != NULL) {
+		if (*host == NULL)
+			*host = sfield(fl, asset, "hostname",
+			    sp->asset_hostname);
+		if (*nips == 0)
+			*nips = ifield(fl, asset, "ip", sp->asset_ip, ips);
+	}
 }
 
 /* Fill the flat fields of EV from its UDM object. */
@@ -207,31 +291,76 @@ static int
 flatten(struct lmh_event *ev, json_object *udm, const char *name,
     char *why, size_t whylen)
 {
-	static const char *strfields[] = {
-		"metadata.id", "metadata.eventType", "metadata.eventTimestamp",
-		"metadata.productEventType", "principal.hostname",
-		"target.hostname", "principal.process.file.fullPath",
-		"principal.process.commandLine", "target.process.file.fullPath",
-		"target.process.commandLine", "target.application",
-		"principal.user.userid", "target.user.userid", NULL
-	};
-	static const char *objfields[] = {
-		"metadata", "principal", "target", "src", "network", NULL
-	};
-	const char **f;
+	struct flat fl = { NULL, json_type_null, json_type_null };
+	json_object *md, *pr, *tg, *src, *net, *pp, *ppf, *tp, *tpf, *o;
+	const char *ts;
 
 	if (!json_object_is_type(udm, json_type_object)) {
 		snprintf(why, whylen, "event is not a JSON object");
 		return -1;
 	}
-	for (f = objfields; *f != NULL; f++)
-		if (check_type(udm, *f, json_type_object, why, whylen) == -1)
-			return -1;
-	for (f = strfields; *f != NULL; f++)
-		if (check_type(udm, *f, json_type_string, why, whylen) == -1)
-			return -1;
+	md = section(&fl, udm, "metadata", "metadata");
+	pr = section(&fl, udm, "principal", "principal");
+	tg = section(&fl, udm, "target", "target");
+	src = section(&fl, udm, "src", "src");
+	net = section(&fl, udm, "network", "network");
 
-	ev->id = str_at(udm, "metadata.id");
+	ev->id = sfield(&fl, md, "id", "metadata.id");
+	ts = sfield(&fl, md, "eventTimestamp", "metadata.eventTimestamp");
+	ev->event_type = sfield(&fl, md, "eventType", "metadata.eventType");
+	ev->product_event_type = sfield(&fl, md, "productEventType",
+	    "metadata.productEventType");
+	ev->product_name = sfield(&fl, md, "productName",
+	    "metadata.productName");
+
+	noun(&fl, pr, &principal_paths, &ev->host, ev->principal_ip,
+	    &ev->n_principal_ip, &ev->principal_port);
+	noun(&fl, tg, &target_paths, &ev->target_host, ev->target_ip,
+	    &ev->n_target_ip, &ev->target_port);
+	noun(&fl, src, &src_paths, &ev->src_host, ev->src_ip, &ev->n_src_ip,
+	    &ev->src_port);
+
+	pp = section(&fl, pr, "process", "principal.process");
+	ppf = section(&fl, pp, "file", "principal.process.file");
+	ev->parent_path = sfield(&fl, ppf, "fullPath",
+	    "principal.process.file.fullPath");
+	ev->parent_cmdline = sfield_len(&fl, pp, "commandLine",
+	    "principal.process.commandLine", &ev->parent_cmdline_len);
+	ev->parent_pid = tfield(&fl, pp, "pid", "principal.process.pid");
+	tp = section(&fl, tg, "process", "target.process");
+	tpf = section(&fl, tp, "file", "target.process.file");
+	ev->path = sfield(&fl, tpf, "fullPath", "target.process.file.fullPath");
+	ev->cmdline = sfield_len(&fl, tp, "commandLine",
+	    "target.process.commandLine", &ev->cmdline_len);
+	ev->pid = tfield(&fl, tp, "pid", "target.process.pid");
+	if (ev->parent_pid == NULL)
+		ev->parent_pid = tfield(&fl, tp, "parentPid",
+		    "target.process.parentPid");
+
+	o = section(&fl, pr, "user", "principal.user");
+	ev->user = sfield(&fl, o, "userid", "principal.user.userid");
+	o = section(&fl, tg, "user", "target.user");
+	ev->target_user = sfield(&fl, o, "userid", "target.user.userid");
+	ev->service = sfield(&fl, tg, "application", "target.application");
+	o = section(&fl, tg, "resource", "target.resource");
+	ev->resource = sfield(&fl, o, "name", "target.resource.name");
+	o = section(&fl, tg, "file", "target.file");
+	ev->file_path = sfield(&fl, o, "fullPath", "target.file.fullPath");
+	o = section(&fl, udm, "additional", "additional");
+	if ((ev->logon_type = sfield(&fl, o, "LogonType",
+	    "additional.LogonType")) == NULL) {
+		o = section(&fl, udm, "extensions", "extensions");
+		o = section(&fl, o, "auth", "extensions.auth");
+		ev->logon_type = sfield_first(&fl, o, "mechanism",
+		    "extensions.auth.mechanism");
+	}
+	ev->direction = sfield(&fl, net, "direction", "network.direction");
+
+	if (fl.bad != NULL) {
+		snprintf(why, whylen, "%s: expected %s, found %s", fl.bad,
+		    json_type_to_name(fl.want), json_type_to_name(fl.found));
+		return -1;
+	}
 	if (ev->id == NULL || *ev->id == '\0')
 		ev->id = name;		/* events[].name identifies it too */
 	if (ev->id == NULL || *ev->id == '\0') {
@@ -243,53 +372,15 @@ flatten(struct lmh_event *ev, json_object *udm, const char *name,
 		    LMH_NAME_MAX - 1);
 		return -1;
 	}
-	if (str_at(udm, "metadata.eventTimestamp") == NULL) {
+	if (ts == NULL) {
 		snprintf(why, whylen, "no metadata.eventTimestamp");
 		return -1;
 	}
-	if (parse_rfc3339(str_at(udm, "metadata.eventTimestamp"),
-	    &ev->ts_us) == -1) {
+	if (parse_rfc3339(ts, &ev->ts_us) == -1) {
 		snprintf(why, whylen, "metadata.eventTimestamp: not RFC 3339: "
-		    "'%.64s'", str_at(udm, "metadata.eventTimestamp"));
+		    "'%.64s'", ts);
 		return -1;
 	}
-	ev->event_type = str_at(udm, "metadata.eventType");
-	ev->product_event_type = str_at(udm, "metadata.productEventType");
-	ev->product_name = str_at(udm, "metadata.productName");
-
-	if ((ev->host = str_at(udm, "principal.hostname")) == NULL)
-		ev->host = str_at(udm, "principal.asset.hostname");
-	if ((ev->target_host = str_at(udm, "target.hostname")) == NULL)
-		ev->target_host = str_at(udm, "target.asset.hostname");
-	if ((ev->src_host = str_at(udm, "src.hostname")) == NULL)
-		ev->src_host = str_at(udm, "src.asset.hostname");
-	if ((ev->n_principal_ip = ips_at(udm, "principal.ip",
-	    ev->principal_ip)) == 0)
-		ev->n_principal_ip = ips_at(udm, "principal.asset.ip",
-		    ev->principal_ip);
-	if ((ev->n_target_ip = ips_at(udm, "target.ip", ev->target_ip)) == 0)
-		ev->n_target_ip = ips_at(udm, "target.asset.ip", ev->target_ip);
-	if ((ev->n_src_ip = ips_at(udm, "src.ip", ev->src_ip)) == 0)
-		ev->n_src_ip = ips_at(udm, "src.asset.ip", ev->src_ip);
-	ev->principal_port = port_at(udm, "principal.port");
-	ev->target_port = port_at(udm, "target.port");
-	ev->src_port = port_at(udm, "src.port");
-
-	ev->parent_path = str_at(udm, "principal.process.file.fullPath");
-	ev->parent_cmdline = str_at(udm, "principal.process.commandLine");
-	ev->path = str_at(udm, "target.process.file.fullPath");
-	ev->cmdline = str_at(udm, "target.process.commandLine");
-	if ((ev->parent_pid = text_at(udm, "principal.process.pid")) == NULL)
-		ev->parent_pid = text_at(udm, "target.process.parentPid");
-	ev->pid = text_at(udm, "target.process.pid");
-	ev->user = str_at(udm, "principal.user.userid");
-	ev->target_user = str_at(udm, "target.user.userid");
-	ev->service = str_at(udm, "target.application");
-	ev->resource = str_at(udm, "target.resource.name");
-	ev->file_path = str_at(udm, "target.file.fullPath");
-	if ((ev->logon_type = str_at(udm, "additional.LogonType")) == NULL)
-		ev->logon_type = str_at(udm, "extensions.auth.mechanism");
-	ev->direction = str_at(udm, "network.direction");
 	return 0;
 }
 
