@@ -843,30 +843,40 @@ path_compile(struct parser *ps, const char *p, int line, int col)
 }
 
 /*
- * Singular string fields that udm.c already decoded into struct lmh_event:
- * reading them there saves the JSON walk.  A NULL there means absent (or
- * not a string, which these fields never are in UDM).
+ * Singular fields that udm.c already decoded into struct lmh_event: reading
+ * them there saves the JSON walk.  A NULL string (or a port of -1) means
+ * absent; udm.c rejects an event where one of them has a wrong type.
  */
 static const struct {
 	const char	*path;
 	size_t		 off;
+	bool		 port;		/* an int port, -1 when absent */
 } flat_fields[] = {
-	{ "metadata.event_type", offsetof(struct lmh_event, event_type) },
+	{ "metadata.event_type",
+	    offsetof(struct lmh_event, event_type), false },
 	{ "metadata.product_event_type",
-	    offsetof(struct lmh_event, product_event_type) },
-	{ "metadata.product_name", offsetof(struct lmh_event, product_name) },
+	    offsetof(struct lmh_event, product_event_type), false },
+	{ "metadata.product_name",
+	    offsetof(struct lmh_event, product_name), false },
 	{ "principal.process.file.full_path",
-	    offsetof(struct lmh_event, parent_path) },
+	    offsetof(struct lmh_event, parent_path), false },
 	{ "principal.process.command_line",
-	    offsetof(struct lmh_event, parent_cmdline) },
-	{ "target.process.file.full_path", offsetof(struct lmh_event, path) },
-	{ "target.process.command_line", offsetof(struct lmh_event, cmdline) },
-	{ "principal.user.userid", offsetof(struct lmh_event, user) },
-	{ "target.user.userid", offsetof(struct lmh_event, target_user) },
-	{ "target.application", offsetof(struct lmh_event, service) },
-	{ "target.resource.name", offsetof(struct lmh_event, resource) },
-	{ "target.file.full_path", offsetof(struct lmh_event, file_path) },
-	{ "network.direction", offsetof(struct lmh_event, direction) },
+	    offsetof(struct lmh_event, parent_cmdline), false },
+	{ "target.process.file.full_path",
+	    offsetof(struct lmh_event, path), false },
+	{ "target.process.command_line",
+	    offsetof(struct lmh_event, cmdline), false },
+	{ "principal.user.userid", offsetof(struct lmh_event, user), false },
+	{ "target.user.userid",
+	    offsetof(struct lmh_event, target_user), false },
+	{ "target.application", offsetof(struct lmh_event, service), false },
+	{ "target.resource.name", offsetof(struct lmh_event, resource), false },
+	{ "target.file.full_path",
+	    offsetof(struct lmh_event, file_path), false },
+	{ "network.direction", offsetof(struct lmh_event, direction), false },
+	{ "target.port", offsetof(struct lmh_event, target_port), true },
+	{ "principal.port", offsetof(struct lmh_event, principal_port), true },
+	{ "src.port", offsetof(struct lmh_event, src_port), true },
 };
 
 /* The flat_fields index + 1 of PATH, or 0. */
@@ -1926,6 +1936,22 @@ pred_eval(const struct query *q, const struct qnode *n,
 	struct ectx c = { q, n };
 	const struct qfield *f = &n->f;
 
+	if (f->flat && flat_fields[f->flat - 1].port) {
+		struct udm_value v;
+		char text[16];
+		int port = *(const int *)(const void *)
+		    ((const char *)ev + flat_fields[f->flat - 1].off);
+
+		if (port < 0)
+			return false;
+		memset(&v, 0, sizeof v);
+		v.type = UDM_INT;
+		v.i = port;
+		v.d = port;
+		v.slen = (size_t)snprintf(text, sizeof(text), "%d", port);
+		v.s = text;
+		return pred_value(q, n, &v);
+	}
 	if (f->flat) {
 		struct udm_value v;
 		const char *s = *(const char *const *)(const void *)
