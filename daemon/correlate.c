@@ -186,8 +186,15 @@ static int
 ip_parse(const char *text, unsigned char *a)
 {
 	char tmp[IP_TEXT_MAX], *pct;
+	const char *p;
 
-	if (text == NULL || strlen(text) >= sizeof(tmp))
+	if (text == NULL)
+		return 0;
+	/* cheap refusal of host names: an address holds only these */
+	for (p = text; *p != '\0' && *p != '%'; p++)
+		if (!isxdigit((unsigned char)*p) && *p != '.' && *p != ':')
+			return 0;
+	if (strlen(text) >= sizeof(tmp))
 		return 0;
 	snprintf(tmp, sizeof(tmp), "%s", text);
 	if ((pct = strchr(tmp, '%')) != NULL)	/* fe80::1%eth0 */
