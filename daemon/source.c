@@ -9,10 +9,17 @@
  * skipped without being held in memory.  Every bad event is logged as
  * "PATH:LINE: reason" (and "events[N]" inside a response), counted and
  * skipped; the valid ones go to the callback in batches.
+ *
+ * Reading and parsing run on a second thread, one batch ahead of the
+ * callback: while the caller stores and matches batch N, batch N+1 is
+ * parsed.  At most two batches exist at once; each is freed by the thread
+ * that parsed it.  Should the thread not start, the replay runs in the
+ * caller's thread alone.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,8 +42,24 @@ struct reader {
 	int		 err;		/* errno of the read error */
 };
 
+/* the hand-off between the parsing thread and the caller's */
+struct handoff {
+	pthread_mutex_t	  mu;
+	pthread_cond_t	  cv;
+	struct lmh_event *full;		/* parsed, waiting for the callback */
+	size_t		  nfull;
+	struct {			/* called back, waiting to be freed */
+		struct lmh_event *evs;
+		size_t		  n;
+	}		  ret[2];	/* the two arrays there are, at most */
+	int		  nret;
+	bool		  finished;	/* the parsing thread has no more */
+	bool		  aborted;	/* the callback returned -1 */
+};
+
 /* events waiting for the callback */
 struct batch {
+	struct handoff	 *h;		/* NULL: call back in this thread */
 	struct lmh_event *evs;
 	size_t		  n;
 	size_t		  max;
@@ -183,16 +206,65 @@ bad_event(struct batch *b, const char *why)
 	b->stats->bad++;
 }
 
+/* Free N events of EVS. */
+static void
+events_free(struct lmh_event *evs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		udm_event_free(&evs[i]);
+}
+
+/*
+ * Pass the batched events on to the caller's thread, and take back the
+ * array it called back with last (freeing its events) to fill next.
+ */
+static void
+batch_handoff(struct batch *b)
+{
+	struct handoff *h = b->h;
+	struct lmh_event *next;
+	size_t nnext;
+
+	pthread_mutex_lock(&h->mu);
+	while (h->full != NULL && !h->aborted)
+		pthread_cond_wait(&h->cv, &h->mu);
+	if (h->aborted) {
+		b->aborted = true;
+		pthread_mutex_unlock(&h->mu);
+		events_free(b->evs, b->n);
+		b->n = 0;
+		return;
+	}
+	h->full = b->evs;
+	h->nfull = b->n;
+	pthread_cond_broadcast(&h->cv);
+	while (h->nret == 0)
+		pthread_cond_wait(&h->cv, &h->mu);
+	h->nret--;
+	next = h->ret[h->nret].evs;
+	nnext = h->ret[h->nret].n;
+	if (h->aborted)
+		b->aborted = true;
+	pthread_mutex_unlock(&h->mu);
+	/* the other array: its events were parsed here, so freed here */
+	b->evs = next;
+	events_free(b->evs, nnext);
+	b->n = 0;
+}
+
 /* Hand the batched events to the callback, then free them. */
 static void
 batch_flush(struct batch *b)
 {
-	size_t i;
-
+	if (b->n > 0 && b->h != NULL) {
+		batch_handoff(b);
+		return;
+	}
 	if (b->n > 0 && !b->aborted && b->cb(b->evs, b->n, b->arg) == -1)
 		b->aborted = true;
-	for (i = 0; i < b->n; i++)
-		udm_event_free(&b->evs[i]);
+	events_free(b->evs, b->n);
 	b->n = 0;
 }
 
@@ -311,6 +383,103 @@ read_whole(struct reader *r, struct batch *b, bool response)
 	}
 }
 
+/* Read R to its end, batching its events for the callback. */
+static void
+replay_read(struct reader *r, struct batch *b)
+{
+	char *line;
+	size_t len;
+	bool toolong, last;
+
+	/* a pretty-printed response body or event: read it whole */
+	reader_fill(r);
+	if (is_pretty(r->buf + r->off, r->len - r->off))
+		read_whole(r, b, is_response(r->buf + r->off, r->len - r->off));
+
+	while (!b->aborted && reader_line(r, &line, &len, &toolong, &last)) {
+		b->stats->lines++;
+		b->line = (unsigned long)b->stats->lines;
+		if (toolong) {
+			bad_event(b, r->limit == LMH_EVENT_MAX ?
+			    "line longer than the limit LMH_EVENT_MAX (1 MiB)" :
+			    "response body longer than the limit "
+			    "LMH_RESPONSE_MAX (256 MiB)");
+			continue;
+		}
+		if (skip_space(line, len, &(size_t){ 0 }) == -1)
+			continue;		/* blank line */
+		if (is_response(line, len))
+			add_response(b, line, len);	/* one page a line */
+		else
+			batch_add(b, line, len, last ? "truncated last "
+			    "line (no newline at the end): " : "");
+	}
+	batch_flush(b);
+}
+
+/* the parsing thread's share of one replay */
+struct replay {
+	struct reader	*r;
+	struct batch	*b;
+};
+
+/* The parsing thread: read the input to its end, then say so. */
+static void *
+replay_thread(void *arg)
+{
+	struct replay *rp = arg;
+	struct handoff *h = rp->b->h;
+
+	replay_read(rp->r, rp->b);
+	pthread_mutex_lock(&h->mu);
+	h->finished = true;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+/*
+ * The caller's thread: call back with each batch the parsing thread
+ * passes on, and hand the array back; after the callback failed once,
+ * the remaining batches are handed back uncalled.
+ */
+static void
+replay_consume(struct batch *b)
+{
+	struct handoff *h = b->h;
+	struct lmh_event *evs;
+	size_t n;
+	bool aborted;
+	int rc;
+
+	for (;;) {
+		pthread_mutex_lock(&h->mu);
+		while (h->full == NULL && !h->finished)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (h->full == NULL) {
+			pthread_mutex_unlock(&h->mu);
+			return;
+		}
+		evs = h->full;
+		n = h->nfull;
+		h->full = NULL;
+		aborted = h->aborted;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+
+		rc = aborted ? 0 : b->cb(evs, n, b->arg);
+
+		pthread_mutex_lock(&h->mu);
+		h->ret[h->nret].evs = evs;
+		h->ret[h->nret].n = n;
+		h->nret++;
+		if (rc == -1)
+			h->aborted = true;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+	}
+}
+
 /*
  * Read PATH ("-" = stdin), NDJSON or udmSearch response bodies, and hand
  * events to CB in batches of at most MAXBATCH.  Bad events are logged as
@@ -323,11 +492,11 @@ source_replay(const char *path, size_t maxbatch,
     int (*cb)(struct lmh_event *evs, size_t n, void *arg), void *arg,
     struct source_stats *stats)
 {
+	struct handoff h;
+	struct replay rp;
 	struct reader r;
 	struct batch b;
-	char *line;
-	size_t len;
-	bool toolong, last;
+	pthread_t tid;
 	int rc = 0;
 
 	memset(&r, 0, sizeof(r));
@@ -353,30 +522,33 @@ source_replay(const char *path, size_t maxbatch,
 	b.path = r.path;
 	b.stats = stats;
 
-	/* a pretty-printed response body or event: read it whole */
-	reader_fill(&r);
-	if (is_pretty(r.buf + r.off, r.len - r.off))
-		read_whole(&r, &b, is_response(r.buf + r.off, r.len - r.off));
-
-	while (!b.aborted && reader_line(&r, &line, &len, &toolong, &last)) {
-		stats->lines++;
-		b.line = (unsigned long)stats->lines;
-		if (toolong) {
-			bad_event(&b, r.limit == LMH_EVENT_MAX ?
-			    "line longer than the limit LMH_EVENT_MAX (1 MiB)" :
-			    "response body longer than the limit "
-			    "LMH_RESPONSE_MAX (256 MiB)");
-			continue;
-		}
-		if (skip_space(line, len, &(size_t){ 0 }) == -1)
-			continue;		/* blank line */
-		if (is_response(line, len))
-			add_response(&b, line, len);	/* one page a line */
-		else
-			batch_add(&b, line, len, last ? "truncated last "
-			    "line (no newline at the end): " : "");
+	/* parse one batch ahead on a second thread, when one starts */
+	memset(&h, 0, sizeof(h));
+	pthread_mutex_init(&h.mu, NULL);
+	pthread_cond_init(&h.cv, NULL);
+	h.ret[0].evs = xcalloc(maxbatch, sizeof(*h.ret[0].evs));
+	h.nret = 1;
+	b.h = &h;
+	rp.r = &r;
+	rp.b = &b;
+	if (pthread_create(&tid, NULL, replay_thread, &rp) == 0) {
+		replay_consume(&b);
+		pthread_join(tid, NULL);
+		if (h.aborted)
+			b.aborted = true;
+	} else {
+		log_debug("%s: parsing in the caller's thread", r.path);
+		b.h = NULL;
+		replay_read(&r, &b);
 	}
-	batch_flush(&b);
+	while (h.nret > 0) {
+		h.nret--;
+		events_free(h.ret[h.nret].evs, h.ret[h.nret].n);
+		free(h.ret[h.nret].evs);
+	}
+	pthread_cond_destroy(&h.cv);
+	pthread_mutex_destroy(&h.mu);
+
 	if (r.error) {
 		errno = r.err;
 		log_warn("%s: read error", r.path);
