@@ -117,7 +117,7 @@ static const struct conf_key keys[] = {
 
 	{ "storage", "database", CT_STR, 0, 0, LOCALSTATEDIR "/lib/lmhunt/lmhunt.db", CF_PATH, OFF(database), NULL, NULL },
 	{ "storage", "retention", CT_DUR, HOUR, 365 * DAY, "7d", 0, OFF(retention), NULL, NULL },
-	{ "storage", "batch_events", CT_INT, 1, LMH_BATCH_MAX, "5000", 0, OFF(batch_events), NULL, NULL },
+	{ "storage", "batch_events", CT_INT, 1, LMH_BATCH_MAX, "2000", 0, OFF(batch_events), NULL, NULL },
 
 	{ "control", "socket", CT_STR, 0, 0, RUNSTATEDIR "/lmhunt/lmhuntd.sock", CF_PATH, OFF(socket_path), NULL, NULL },
 	{ "control", "group", CT_STR, 0, 0, "lmhunt", 0, OFF(socket_group), check_name, NULL },

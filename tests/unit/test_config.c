@@ -164,7 +164,7 @@ test_defaults(void **state)
 	assert_int_equal(cf->admin_sources.n, 0);
 	assert_string_equal(cf->database, LOCALSTATEDIR "/lib/lmhunt/lmhunt.db");
 	assert_int_equal(cf->retention, 7 * 86400);
-	assert_int_equal(cf->batch_events, 5000);
+	assert_int_equal(cf->batch_events, 2000);
 	assert_string_equal(cf->socket_path, RUNSTATEDIR "/lmhunt/lmhuntd.sock");
 	assert_string_equal(cf->socket_group, "lmhunt");
 	assert_int_equal(cf->max_clients, 16);
