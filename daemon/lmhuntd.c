@@ -205,8 +205,9 @@ main(int argc, char *argv[])
 		usage(stderr);
 		return LMH_EXIT_ERROR;
 	}
-	(void)debug;
-	log_init(LOG_DEST_STDERR, verbose, "lmhuntd");
+	/* under systemd stderr is the journal stream: log structured there,
+	 * unless -d asks for plain stderr */
+	log_init(debug ? LOG_DEST_STDERR : LOG_DEST_AUTO, verbose, "lmhuntd");
 
 	if ((cf = config_load(conffile, &errs)) == NULL) {
 		errlist_print(&errs, stderr);

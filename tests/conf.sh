@@ -180,4 +180,30 @@ is "$rc:$(cat "$TMPDIR_T/err")" \
     "1:lmhuntd: --lookback: bad duration '3x' (use e.g. 90s, 10m, 72h)" \
     "--lookback with a bad duration: exit status 1"
 
+# 7. logging: structured to the journal when stderr is the journal stream
+# systemd gave (JOURNAL_STREAM names its device and inode), plain stderr
+# otherwise and always with -d
+if grep -q '^#define HAVE_SYSTEMD 1' "$top_builddir/config.h"; then
+	log=$TMPDIR_T/log
+	: >"$log"
+	stream=$(stat -c '%d:%i' "$log")
+	JOURNAL_STREAM=$stream "$LMHUNTD" --once -f "$top_srcdir/etc/lmhuntd.conf" \
+	    --source "$TMPDIR_T/no-such.ndjson" >/dev/null 2>>"$log"
+	rc=$?
+	[ $rc -eq 4 ] && ! grep -q 'no-such.ndjson' "$log"
+	ok $? "stderr is the journal stream: the warning goes to the journal, not stderr (rc $rc)"
+	JOURNAL_STREAM=$stream "$LMHUNTD" -d --once -f "$top_srcdir/etc/lmhuntd.conf" \
+	    --source "$TMPDIR_T/no-such.ndjson" >/dev/null 2>>"$log"
+	grep -q '^lmhuntd: warning: .*no-such.ndjson' "$log"
+	ok $? "-d: the warning on stderr with its level word even under the journal stream"
+	JOURNAL_STREAM=1:1 "$LMHUNTD" --once -f "$top_srcdir/etc/lmhuntd.conf" \
+	    --source "$TMPDIR_T/no-such.ndjson" >/dev/null 2>"$TMPDIR_T/err"
+	grep -q '^lmhuntd: warning: .*no-such.ndjson' "$TMPDIR_T/err"
+	ok $? "JOURNAL_STREAM naming another file: plain stderr"
+else
+	ok 0 "# SKIP built --without-systemd (journal)"
+	ok 0 "# SKIP built --without-systemd (-d)"
+	ok 0 "# SKIP built --without-systemd (other stream)"
+fi
+
 done_testing
