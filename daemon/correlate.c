@@ -1108,6 +1108,26 @@ row_build(struct correlator *c, struct store *st, struct row *w,
 }
 
 /*
+ * Does PIPE carry a PsExec-family tool's default service name (PSEXESVC,
+ * RemCom, PAExec, csexecsvc)?  A renamed one (psexec -r NAME, here
+ * svchost-HOST-PID-stdin) hides the tool on purpose.
+ */
+static bool
+default_service_pipe(const char *pipe)
+{
+	static const char *const names[] = { "psexesvc", "remcom", "paexec",
+	    "csexecsvc", NULL };
+	char b[LMH_NAME_MAX];
+	size_t i;
+
+	base_name(pipe, b, sizeof(b));
+	for (i = 0; names[i] != NULL; i++)
+		if (strncmp(b, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+/*
  * Is EV a process on the host itself using a PsExec-family service pipe
  * (\PSEXESVC, \RemCom_*, \PAExec*, \csexecsvc, <svc>-<host>-<pid>-std*)?
  * Over the network the pipe is created by the service binary and opened
@@ -1165,6 +1185,15 @@ row_marker(struct correlator *c, struct store *st, struct row *w,
 		pipe = ev->resource;
 	else if (pipe_client(ev->file_path, client, sizeof(client)))
 		pipe = ev->file_path;
+	/*
+	 * A pipe naming the host itself is local use of the tool, unless the
+	 * service was renamed to pass for something else: that hiding is
+	 * worth a finding wherever the client ran, so it gets no marker.
+	 */
+	if (pipe != NULL && !default_service_pipe(pipe) &&
+	    (host_key(client, ckey, sizeof(ckey)), *ckey == '\0' ||
+	    strcmp(ckey, key) == 0))
+		pipe = NULL;
 	if (pipe != NULL) {
 		row_target_self(w, key);
 		host_key(client, ckey, sizeof(ckey));

@@ -795,12 +795,30 @@ report_build(struct report *r, struct hunt *h, const struct report_opts *o)
 			r->failed = true;
 		for (j = 0; j < f->nev; j++)
 			evidence_describe(h->store, &f->ev[j]);
+	}
+	/*
+	 * Local execution (PsExec -s on the machine itself, no remote
+	 * side) is not lateral movement: it goes after the findings, in a
+	 * section of its own, and counts in neither the findings, the
+	 * techniques detected, the hosts affected nor the exit status.
+	 */
+	for (i = 0, j = 0; i < r->nf; i++) {
+		if (!r->f[i].local) {
+			struct rep_finding t = r->f[j];
+
+			r->f[j++] = r->f[i];
+			r->f[i] = t;
+		}
+	}
+	r->nlocal = r->nf - j;
+	r->nf = j;
+	for (i = 0; i < r->nf; i++) {
+		struct rep_finding *f = &r->f[i];
+
 		if (f->tripped)
 			r->ntripped++;
 		if (f->suppressed)
 			r->nsuppressed++;
-		if (f->local)
-			r->nlocal++;
 		if (is_lateral(f))
 			r->nlateral++;
 		technique_split(f->technique, detected_add, r);
@@ -810,6 +828,8 @@ report_build(struct report *r, struct hunt *h, const struct report_opts *o)
 	}
 	if (r->nf > 1)
 		qsort(r->f, r->nf, sizeof(*r->f), cmp_finding);
+	if (r->nlocal > 1)
+		qsort(r->f + r->nf, r->nlocal, sizeof(*r->f), cmp_finding);
 	if (r->ntech > 1)
 		qsort(r->tech, r->ntech, sizeof(*r->tech), cmp_technique);
 	if (r->detected.n > 1)
@@ -826,7 +846,7 @@ report_clear(struct report *r)
 {
 	size_t i, j;
 
-	for (i = 0; i < r->nf; i++) {
+	for (i = 0; i < r->nf + r->nlocal; i++) {
 		struct rep_finding *f = &r->f[i];
 
 		for (j = 0; j < f->nev; j++) {
@@ -990,7 +1010,8 @@ text_statistics(const struct report *r, FILE *fp)
 		    (unsigned long long)cs->no_host);
 	}
 	fprintf(fp, "  findings in store:   %zu (%zu tripped, %zu "
-	    "suppressed)\n", r->nf, r->ntripped, r->nsuppressed);
+	    "suppressed) and %zu local execution\n", r->nf, r->ntripped,
+	    r->nsuppressed, r->nlocal);
 }
 
 /* Print one finding as text. */
@@ -1094,10 +1115,11 @@ report_text(const struct report *r, FILE *fp)
 	fprintf(fp, "  data seen:   %s .. %s (%llu events)\n", t0, t1,
 	    (unsigned long long)r->h->stats.src.events);
 	fprintf(fp, "  outcome:     %zu finding%s (%zu with a source and a "
-	    "target, %zu local execution), %zu technique%s detected, %zu "
-	    "host%s affected\n", r->nf, r->nf == 1 ? "" : "s", r->nlateral,
-	    r->nlocal, r->detected.n, r->detected.n == 1 ? "" : "s",
-	    r->nhosts, r->nhosts == 1 ? "" : "s");
+	    "target), %zu technique%s detected, %zu host%s affected; %zu "
+	    "local execution%s (not lateral movement)\n", r->nf,
+	    r->nf == 1 ? "" : "s", r->nlateral, r->detected.n,
+	    r->detected.n == 1 ? "" : "s", r->nhosts,
+	    r->nhosts == 1 ? "" : "s", r->nlocal, r->nlocal == 1 ? "" : "s");
 
 	put_heading(fp, "TECHNIQUES HUNTED");
 	for (i = 0; i < r->ntech; i++)
@@ -1130,11 +1152,17 @@ report_text(const struct report *r, FILE *fp)
 		fprintf(fp, "    [%zu] %s\n", i + 1, r->serverq.v[i]);
 
 	put_heading(fp, "FINDINGS");
-	fprintf(fp, "  %zu finding%s (%zu tripped, %zu suppressed, %zu local "
-	    "execution)\n", r->nf, r->nf == 1 ? "" : "s", r->ntripped,
-	    r->nsuppressed, r->nlocal);
+	fprintf(fp, "  %zu finding%s (%zu tripped, %zu suppressed)\n", r->nf,
+	    r->nf == 1 ? "" : "s", r->ntripped, r->nsuppressed);
 	for (i = 0; i < r->nf; i++)
 		text_finding(&r->f[i], i + 1, fp);
+
+	put_heading(fp, "LOCAL EXECUTION (not lateral movement)");
+	fprintf(fp, "  %zu remote-execution tool run%s against the host "
+	    "itself: no remote logon or connection, recorded below, never "
+	    "a case comment\n", r->nlocal, r->nlocal == 1 ? "" : "s");
+	for (i = 0; i < r->nlocal; i++)
+		text_finding(&r->f[r->nf + i], i + 1, fp);
 
 	put_heading(fp, "DETECTED_TECHNIQUES");
 	if (r->detected.n == 0)
@@ -1480,6 +1508,15 @@ report_json(const struct report *r, FILE *fp)
 		if (i)
 			buf_puts(&b, ",");
 		json_finding(&b, &r->f[i]);
+	}
+	buf_puts(&b, "]");
+
+	jkey(&b, "local_execution", false);
+	buf_puts(&b, "[");
+	for (i = 0; i < r->nlocal; i++) {
+		if (i)
+			buf_puts(&b, ",");
+		json_finding(&b, &r->f[r->nf + i]);
 	}
 	buf_puts(&b, "]");
 

@@ -14,10 +14,11 @@ and compare the findings with the ground truth:
   * false positives: findings whose evidence holds only background (not
     labelled) or `malicious_other` events (`ambiguous` evidence is scored
     neither way, so a finding with ambiguous evidence is not counted).  A
-    finding the daemon itself classifies as local execution ("local": true,
-    e.g. PsExec -s on one host) is counted apart as "local", not as a false
-    positive: the datasets' README asks a precise detector to "stay quiet
-    or classify it differently", and such a finding never trips a case;
+    run the daemon itself classifies as local execution (PsExec -s on one
+    host) is not a finding at all: the report lists it apart, under
+    "local_execution", and it is counted here as "local" (the datasets'
+    README asks a precise detector to "stay quiet or classify it
+    differently"); it never trips a case;
   * source and target: for each finding with malicious evidence, the
     scenario it mostly points at (most evidence events) gives the expected
     hosts (see expected_sides), and the finding's source and target are
@@ -197,6 +198,10 @@ def score_dataset(report, truth, labels, verbose):
     res = {"scenarios": len(present), "detected": 0, "findings": 0, "fp": 0, "local": 0,
            "src_ok": 0, "src_checked": 0, "tgt_ok": 0, "tgt_checked": 0,
            "hard_negative": not present, "missed": [], "details": []}
+    for f in report.get("local_execution", []):
+        res["local"] += 1
+        res["details"].append("local execution %s %s %s (not a finding)" % (
+            f.get("id"), f.get("kind"), f.get("technique")))
     for f in report.get("findings", []):
         res["findings"] += 1
         ev = f.get("evidence", [])

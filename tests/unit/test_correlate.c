@@ -984,6 +984,38 @@ test_local_psexec(void **state)
 }
 
 /*
+ * PsExec with a renamed service (-r svchost) against the host itself: the
+ * pipe names the host, but the renaming hides the tool, so the finding
+ * stays one, not classified local (test_local_psexec: the default name).
+ */
+static void
+test_local_psexec_renamed(void **state)
+{
+	static const char *const names[] = { "svchost", "PSEXESVC" };
+	struct fnds fs;
+	struct fx *f;
+	size_t i, k;
+	char p1[64], p2[64];
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		f = fx_new(NULL);
+		snprintf(p1, sizeof(p1), "%s-WS5-8116-stdin", names[k]);
+		snprintf(p2, sizeof(p2), "%s-WS5-8116-stdout", names[k]);
+		ev_pipe(f, R_SVC, 0, "WS5", "C:\\\\Windows\\\\svchost.exe", p1);
+		ev_pipe(f, R_SVC, 0, "WS5", "C:\\\\Windows\\\\svchost.exe", p2);
+		run(f);
+		findings(f, &fs);
+		assert_true(fs.n >= 1);
+		for (i = 0; i < fs.n; i++)
+			if (fs.f[i].local != (k == 1))
+				fail_msg("pipe %s: finding %s local=%d", p1,
+				    fs.f[i].kind, fs.f[i].local);
+		fx_free(f);
+	}
+}
+
+/*
  * Source-side launch: wmic /node:WS6 on WS5 is a finding from WS5 to WS6;
  * execution on WS6 in the window joins it as source (either order); a
  * launch naming the host itself is local.
@@ -1129,6 +1161,7 @@ main(void)
 		cmocka_unit_test(test_suppression_expires),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_local_psexec),
+		cmocka_unit_test(test_local_psexec_renamed),
 		cmocka_unit_test(test_launch),
 		cmocka_unit_test(test_launch_pairing),
 		cmocka_unit_test(test_evidence_limit),

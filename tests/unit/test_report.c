@@ -348,8 +348,8 @@ report_text_sections(void **state)
 	assert_non_null(strstr(text, "results:    1\n"));
 	assert_non_null(strstr(text, "\nFINDINGS\n"));
 	assert_non_null(strstr(text, "outcome:     2 findings (2 with a source "
-	    "and a target, 0 local execution), 2 techniques detected, 3 hosts "
-	    "affected\n"));
+	    "and a target), 2 techniques detected, 3 hosts affected; 0 local "
+	    "executions (not lateral movement)\n"));
 	assert_non_null(strstr(text, "source:     WS5\n"));
 	assert_non_null(strstr(text, "target:     WS6\n"));
 	assert_non_null(strstr(text, "user:       alice\n"));
@@ -431,7 +431,6 @@ report_json_keys(void **state)
 	/* invalid UTF-8 from an event becomes U+FFFD; valid UTF-8 stays */
 	f = finding("test-wmi", "T1047", "", "WS6", "b\xc3\xb6" "b\xff", 10);
 	f.source_ip = "10.1.1.5";
-	f.local = true;
 	put_finding(fx, &f, "j1", fx->evs[0].ts_us);
 	text = report_string(fx, &o, &n);
 	assert_int_equal(n, 1);
@@ -447,8 +446,9 @@ report_json_keys(void **state)
 	assert_non_null(strstr(text, "\"source\":{\"ip\":\"10.1.1.5\",\"host\":null}"));
 	assert_non_null(strstr(text, "\"target\":{\"ip\":null,\"host\":\"WS6\"}"));
 	assert_non_null(strstr(text, "\"user\":\"b\xc3\xb6" "b\xef\xbf\xbd\""));
-	assert_non_null(strstr(text, "\"local\":true"));
-	assert_non_null(strstr(text, "\"findings_local\":1,\"findings_lateral\":0"));
+	assert_non_null(strstr(text, "\"local\":false"));
+	assert_non_null(strstr(text, "\"local_execution\":[]"));
+	assert_non_null(strstr(text, "\"findings_local\":0,\"findings_lateral\":1"));
 	assert_non_null(strstr(text, "\"evidence\":[\"j1\"]"));
 	assert_non_null(strstr(text, "\"detected_techniques\":[{\"id\":\"T1047\","
 	    "\"name\":\"Windows Management Instrumentation\"}]"));
@@ -459,10 +459,50 @@ report_json_keys(void **state)
 	assert_non_null(strstr(text, "\"statistics\":{\"lines\":"));
 	assert_non_null(strstr(text, "\"rule_hits\":{\"test-smb\":1,\"test-wmi\":0}"));
 	assert_non_null(strstr(text, "\"follow_on_actions\":["));
-	/* a local finding does not confirm lateral movement */
-	assert_null(strstr(text, "escalate to incident response: lateral"));
-	assert_non_null(strstr(text, "confirm the source of the remote execution"));
+	/* a source and a target: lateral movement confirmed */
+	assert_non_null(strstr(text, "escalate to incident response: lateral"));
 	assert_string_equal(text + strlen(text) - 2, "}\n");
+	free(text);
+}
+
+/*
+ * Local execution is no finding: listed apart, in neither the findings,
+ * the techniques detected, the hosts affected nor the count returned.
+ */
+static void
+report_local_apart(void **state)
+{
+	struct fixture *fx = *state;
+	struct report_opts text_o = { NULL, NULL, 60, NULL, false };
+	struct report_opts json_o = { NULL, NULL, 60, NULL, true };
+	struct lmh_finding f;
+	char *text;
+	int n;
+
+	add_event(fx, net_event("l1", 3, 445));
+	assert_int_equal(hunt_batch(&fx->h, fx->evs, fx->nev), 0);
+	f = finding("test-wmi", "T1047", "", "WS6", "wardog", 10);
+	f.local = true;
+	put_finding(fx, &f, "l1", fx->evs[0].ts_us);
+
+	text = report_string(fx, &text_o, &n);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(text, "outcome:     0 findings (0 with a source "
+	    "and a target), 0 techniques detected, 0 hosts affected; 1 local "
+	    "execution (not lateral movement)\n"));
+	assert_non_null(strstr(text, "\nLOCAL EXECUTION (not lateral movement)\n"));
+	assert_non_null(strstr(text, "local execution on the target"));
+	assert_null(strstr(text, "escalate to incident response: lateral"));
+	free(text);
+
+	text = report_string(fx, &json_o, &n);
+	assert_int_equal(n, 0);
+	assert_non_null(strstr(text, "\"findings\":[]"));
+	assert_non_null(strstr(text, "\"local_execution\":[{"));
+	assert_non_null(strstr(text, "\"local\":true"));
+	assert_non_null(strstr(text, "\"detected_techniques\":[]"));
+	assert_non_null(strstr(text, "\"affected_hosts\":[]"));
+	assert_non_null(strstr(text, "\"findings_local\":1"));
 	free(text);
 }
 
@@ -533,6 +573,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(report_text_sections, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(report_nothing_found, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(report_local_apart, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(report_json_keys, setup,
 		    teardown),
