@@ -727,6 +727,33 @@ test_join_rows_limit(void **state)
 	fx_free(f);
 }
 
+/*
+ * A fan-out check reads at most LMH_FANOUT_ROWS_MAX rows of a source: a
+ * source that floods one target past that limit is checked on the rows
+ * read (its three targets, seen first, still make a fan-out finding).
+ */
+static void
+test_fanout_rows_limit(void **state)
+{
+	struct fx *f = fx_new(NULL);
+	struct fnds fs;
+	int i;
+
+	(void)state;
+	fan_write(f, 1, 2);
+	fan_write(f, 2, 3);
+	run(f);
+	for (i = 0; i < LMH_FANOUT_ROWS_MAX + 10; i++) {
+		if (f->n == MAXEV)
+			run(f);
+		fan_write(f, 3 + i / 100, 1);
+	}
+	run(f);
+	findings(f, &fs);
+	assert_int_equal(one(&fs, "fanout")->count, 3);
+	fx_free(f);
+}
+
 /* Fan-out: fanout_hosts - 1 targets is no fan-out finding; N is one. */
 static void
 test_fanout(void **state)
@@ -1160,6 +1187,7 @@ main(void)
 		cmocka_unit_test(test_source_class),
 		cmocka_unit_test(test_suppression_expires),
 		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_fanout_rows_limit),
 		cmocka_unit_test(test_local_psexec),
 		cmocka_unit_test(test_local_psexec_renamed),
 		cmocka_unit_test(test_launch),
