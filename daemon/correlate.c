@@ -1128,6 +1128,29 @@ default_service_pipe(const char *pipe)
 }
 
 /*
+ * Does the PsExec-family client of EV rename its service: "-r NAME" on
+ * its command line, or a service binary it writes that is not named after
+ * the tool?  Renaming hides the tool on purpose, so a local run is no
+ * plain local use.
+ */
+static bool
+client_renames_service(const struct lmh_event *ev)
+{
+	const char *p;
+
+	if (ev->file_path != NULL && psexec_client(ev->parent_path))
+		return !default_service_pipe(ev->file_path);
+	for (p = ev->cmdline; p != NULL && (p = find_ci(p, " -r ")) != NULL;
+	    p += 4) {
+		while (p[4] == ' ')
+			p++;
+		if (p[4] != '\0' && p[4] != '-')
+			return !default_service_pipe(p + 4);
+	}
+	return false;
+}
+
+/*
  * Is EV a process on the host itself using a PsExec-family service pipe
  * (\PSEXESVC, \RemCom_*, \PAExec*, \csexecsvc, <svc>-<host>-<pid>-std*)?
  * Over the network the pipe is created by the service binary and opened
@@ -1224,6 +1247,8 @@ row_marker(struct correlator *c, struct store *st, struct row *w,
 	    strcmp(ckey, key) == 0))) ||
 	    (psexec_client(ev->parent_path) && ev->file_path != NULL &&
 	    ends_with(ev->file_path, ".exe"))) {
+		if (client_renames_service(ev))
+			return 0;
 		row_target_self(w, key);
 		w->r.role = CORR_ROLE_LOCAL;
 		snprintf(w->detail, sizeof(w->detail), "%s",
@@ -1447,7 +1472,7 @@ finding_judge(struct correlator *c, struct lmh_finding *f, int64_t *flags,
 		}
 	} else if (was_suppressed)
 		explain(why, "suppression no longer applies");
-	if (!f->tripped && !f->suppressed &&
+	if (!f->tripped && !f->suppressed && !f->local &&
 	    f->score >= c->cf->case_threshold) {
 		f->tripped = true;
 		f->tripped_us = c->ref_us;

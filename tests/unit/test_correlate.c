@@ -986,28 +986,37 @@ test_bad_input(void **state)
 static void
 test_local_psexec(void **state)
 {
-	struct fx *f = fx_new(NULL);
+	static const int64_t thresholds[] = { 70, 5 };
 	struct fnds fs;
-	size_t i;
+	struct fx *f;
+	size_t i, k;
 
 	(void)state;
-	ev_cmd(f, -1, -2, "WS5", "10.0.0.5",
-	    "C:\\\\Tools\\\\PsExec.exe", "PsExec.exe -accepteula -s reg save x");
-	ev_pipe(f, R_SVC, 0, "WS5", "C:\\\\Windows\\\\PSEXESVC.exe",
-	    "PSEXESVC-WS5-7256-stdin");
-	ev_conn(f, 1, "WS5", "10.0.0.9", 50000, "10.0.0.5", 445, "INBOUND");
-	ev_exec(f, R_EXEC, 1, "WS5", "10.0.0.5", "C:\\\\Windows\\\\PSEXESVC.exe");
-	run(f);
-	findings(f, &fs);
-	assert_int_equal(fs.n, 2);
-	for (i = 0; i < fs.n; i++) {
-		assert_true(fs.f[i].local);
-		assert_false(fs.f[i].tripped);
-		assert_true(fs.f[i].score <= 10);
-		assert_non_null(strstr(fs.f[i].expl, "local execution"));
+	/* also with a case_threshold under the local score cap */
+	for (k = 0; k < 2; k++) {
+		f = fx_new(NULL);
+		f->cf.case_threshold = thresholds[k];
+		ev_cmd(f, -1, -2, "WS5", "10.0.0.5", "C:\\\\Tools\\\\PsExec.exe",
+		    "PsExec.exe -accepteula -s reg save x");
+		ev_pipe(f, R_SVC, 0, "WS5", "C:\\\\Windows\\\\PSEXESVC.exe",
+		    "PSEXESVC-WS5-7256-stdin");
+		ev_conn(f, 1, "WS5", "10.0.0.9", 50000, "10.0.0.5", 445,
+		    "INBOUND");
+		ev_exec(f, R_EXEC, 1, "WS5", "10.0.0.5",
+		    "C:\\\\Windows\\\\PSEXESVC.exe");
+		run(f);
+		findings(f, &fs);
+		assert_int_equal(fs.n, 2);
+		for (i = 0; i < fs.n; i++) {
+			assert_true(fs.f[i].local);
+			assert_false(fs.f[i].tripped);
+			assert_true(fs.f[i].score <= 10);
+			assert_non_null(strstr(fs.f[i].expl, "local execution"));
+		}
+		assert_int_equal(correlate_stats(f->c)->local, 2);
+		assert_int_equal(correlate_stats(f->c)->tripped, 0);
+		fx_free(f);
 	}
-	assert_int_equal(correlate_stats(f->c)->local, 2);
-	fx_free(f);
 }
 
 /*
@@ -1040,6 +1049,20 @@ test_local_psexec_renamed(void **state)
 				    fs.f[i].kind, fs.f[i].local);
 		fx_free(f);
 	}
+
+	/* the whole local run with -r: client, written binary, pipe, exec */
+	f = fx_new(NULL);
+	ev_cmd(f, -1, -2, "WS5", "10.0.0.5", "C:\\\\Tools\\\\PsExec.exe",
+	    "PsExec.exe -accepteula -r svcupd -s reg save x");
+	ev_pipe(f, R_SVC, 0, "WS5", "C:\\\\Windows\\\\svcupd.exe",
+	    "svcupd-WS5-7256-stdin");
+	ev_exec(f, R_EXEC, 1, "WS5", "10.0.0.5", "C:\\\\Windows\\\\svcupd.exe");
+	run(f);
+	findings(f, &fs);
+	assert_true(fs.n >= 1);
+	for (i = 0; i < fs.n; i++)
+		assert_false(fs.f[i].local);
+	fx_free(f);
 }
 
 /*
