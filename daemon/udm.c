@@ -92,17 +92,26 @@ member(json_object *o, const char *key)
 	return json_object_object_get_ex(o, key, &v) ? v : NULL;
 }
 
-/* Reading the flat fields: the first wrong type found stops the event. */
+/*
+ * Reading the flat fields.  The identity of an event (metadata and its
+ * sections, host names, processes, users, service) must have its UDM type:
+ * the first one that does not stops the event.  The rest is read leniently
+ * (LENIENT set): a value of another type counts as absent, and a repeated
+ * value gives its first element.
+ */
 struct flat {
 	const char	*bad;		/* path of the first field of a wrong type */
 	json_type	 found;
 	json_type	 want;
+	bool		 lenient;
 };
 
 /* Note that PATH held FOUND where WANT was expected (first one wins). */
 static void
 wrong_type(struct flat *fl, const char *path, json_type want, json_type found)
 {
+	if (fl->lenient)
+		return;
 	if (fl->bad == NULL) {
 		fl->bad = path;
 		fl->want = want;
@@ -133,8 +142,12 @@ sfield(struct flat *fl, json_object *o, const char *key, const char *path)
 
 	if (v == NULL || json_object_is_type(v, json_type_null))
 		return NULL;
-	if (!json_object_is_type(v, json_type_string)) {
-		wrong_type(fl, path, json_type_string, json_object_get_type(v));
+	if (fl->lenient && json_object_is_type(v, json_type_array))
+		v = json_object_array_length(v) > 0 ?
+		    json_object_array_get_idx(v, 0) : NULL;
+	if (v == NULL || !json_object_is_type(v, json_type_string)) {
+		wrong_type(fl, path, json_type_string,
+		    v ? json_object_get_type(v) : json_type_null);
 		return NULL;
 	}
 	return json_object_get_string(v);
@@ -272,8 +285,11 @@ noun(struct flat *fl, json_object *o, const struct side_paths *sp,
     const char **host, const char **ips, int *nips, int *port)
 {
 	json_object *asset;
+	bool lenient = fl->lenient;
 
+	/* the host name as strict as the caller; the rest leniently */
 	*host = sfield(fl, o, "hostname", sp->hostname);
+	fl->lenient = true;
 	*nips = ifield(fl, o, "ip", sp->ip, ips);
 	*port = pfield(fl, o, "port", sp->port);
 	if ((*host == NULL || *nips == 0) &&
@@ -284,6 +300,7 @@ noun(struct flat *fl, json_object *o, const struct side_paths *sp,
 		if (*nips == 0)
 			*nips = ifield(fl, asset, "ip", sp->asset_ip, ips);
 	}
+	fl->lenient = lenient;
 }
 
 /* Fill the flat fields of EV from its UDM object. */
@@ -291,7 +308,7 @@ static int
 flatten(struct lmh_event *ev, json_object *udm, const char *name,
     char *why, size_t whylen)
 {
-	struct flat fl = { NULL, json_type_null, json_type_null };
+	struct flat fl = { NULL, json_type_null, json_type_null, false };
 	json_object *md, *pr, *tg, *src, *net, *pp, *ppf, *tp, *tpf, *o;
 	const char *ts;
 
@@ -310,38 +327,47 @@ flatten(struct lmh_event *ev, json_object *udm, const char *name,
 	ev->event_type = sfield(&fl, md, "eventType", "metadata.eventType");
 	ev->product_event_type = sfield(&fl, md, "productEventType",
 	    "metadata.productEventType");
+	fl.lenient = true;
 	ev->product_name = sfield(&fl, md, "productName",
 	    "metadata.productName");
+	fl.lenient = false;
 
 	noun(&fl, pr, &principal_paths, &ev->host, ev->principal_ip,
 	    &ev->n_principal_ip, &ev->principal_port);
 	noun(&fl, tg, &target_paths, &ev->target_host, ev->target_ip,
 	    &ev->n_target_ip, &ev->target_port);
+	fl.lenient = true;
 	noun(&fl, src, &src_paths, &ev->src_host, ev->src_ip, &ev->n_src_ip,
 	    &ev->src_port);
 
 	pp = section(&fl, pr, "process", "principal.process");
 	ppf = section(&fl, pp, "file", "principal.process.file");
-	ev->parent_path = sfield(&fl, ppf, "fullPath",
-	    "principal.process.file.fullPath");
-	ev->parent_cmdline = sfield_len(&fl, pp, "commandLine",
-	    "principal.process.commandLine", &ev->parent_cmdline_len);
-	ev->parent_pid = tfield(&fl, pp, "pid", "principal.process.pid");
 	tp = section(&fl, tg, "process", "target.process");
 	tpf = section(&fl, tp, "file", "target.process.file");
-	ev->path = sfield(&fl, tpf, "fullPath", "target.process.file.fullPath");
-	ev->cmdline = sfield_len(&fl, tp, "commandLine",
-	    "target.process.commandLine", &ev->cmdline_len);
+	ev->parent_pid = tfield(&fl, pp, "pid", "principal.process.pid");
 	ev->pid = tfield(&fl, tp, "pid", "target.process.pid");
 	if (ev->parent_pid == NULL)
 		ev->parent_pid = tfield(&fl, tp, "parentPid",
 		    "target.process.parentPid");
+	fl.lenient = false;
+	ev->parent_path = sfield(&fl, ppf, "fullPath",
+	    "principal.process.file.fullPath");
+	ev->parent_cmdline = sfield_len(&fl, pp, "commandLine",
+	    "principal.process.commandLine", &ev->parent_cmdline_len);
+	ev->path = sfield(&fl, tpf, "fullPath", "target.process.file.fullPath");
+	ev->cmdline = sfield_len(&fl, tp, "commandLine",
+	    "target.process.commandLine", &ev->cmdline_len);
 
+	fl.lenient = true;
 	o = section(&fl, pr, "user", "principal.user");
+	fl.lenient = false;
 	ev->user = sfield(&fl, o, "userid", "principal.user.userid");
+	fl.lenient = true;
 	o = section(&fl, tg, "user", "target.user");
+	fl.lenient = false;
 	ev->target_user = sfield(&fl, o, "userid", "target.user.userid");
 	ev->service = sfield(&fl, tg, "application", "target.application");
+	fl.lenient = true;
 	o = section(&fl, tg, "resource", "target.resource");
 	ev->resource = sfield(&fl, o, "name", "target.resource.name");
 	o = section(&fl, tg, "file", "target.file");
@@ -355,6 +381,7 @@ flatten(struct lmh_event *ev, json_object *udm, const char *name,
 		    "extensions.auth.mechanism");
 	}
 	ev->direction = sfield(&fl, net, "direction", "network.direction");
+	fl.lenient = false;
 
 	if (fl.bad != NULL) {
 		snprintf(why, whylen, "%s: expected %s, found %s", fl.bad,

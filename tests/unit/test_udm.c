@@ -429,6 +429,59 @@ wrong_types(void **state)
 	parse_bad("{\"metadata\":{\"id\":\"w\",\"eventTimestamp\":"
 	    "\"2024-05-01T10:00:00Z\",\"eventType\":7}}", "metadata.eventType");
 	parse_bad("{\"udm\":[]}", "not a JSON object");
+	parse_bad("{\"metadata\":{\"id\":\"w\",\"eventTimestamp\":"
+	    "\"2024-05-01T10:00:00Z\"},\"principal\":{\"process\":{\"file\":"
+	    "{\"fullPath\":1}}}}", "principal.process.file.fullPath");
+	parse_bad("{\"metadata\":{\"id\":\"w\",\"eventTimestamp\":"
+	    "\"2024-05-01T10:00:00Z\"},\"target\":{\"user\":{\"userid\":"
+	    "[\"u\"]}}}", "target.user.userid");
+}
+
+/*
+ * Outside the event's identity (metadata, host names, processes, users,
+ * service) a value of another type counts as absent, and a repeated one
+ * gives its first element: free-form fields such as additional.LogonType
+ * come as numbers in some exports.
+ */
+static void
+lenient_fields(void **state)
+{
+	static const char *const ok[] = {
+		"\"additional\":{\"LogonType\":3}",
+		"\"additional\":{\"LogonType\":[\"3\"]}",
+		"\"principal\":{\"process\":\"cmd\"}",
+		"\"target\":{\"user\":\"bob\"}",
+		"\"target\":{\"port\":445.0}",
+		"\"target\":{\"port\":true}",
+		"\"network\":{\"direction\":1}",
+		"\"principal\":{\"asset\":{\"ip\":{\"a\":1}}}",
+		"\"extensions\":{\"auth\":{\"mechanism\":[3]}}",
+	};
+	struct lmh_event ev;
+	char json[512], why[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		snprintf(json, sizeof(json), "{\"metadata\":{\"id\":\"l\","
+		    "\"eventTimestamp\":\"2024-05-01T10:00:00Z\","
+		    "\"productName\":7},%s}", ok[i]);
+		why[0] = '\0';
+		if (udm_parse(json, strlen(json), &ev, why, sizeof(why)) != 0)
+			fail_msg("refused %s: %s", json, why);
+		assert_null(ev.product_name);
+		assert_int_equal(ev.target_port, -1);
+		udm_event_free(&ev);
+	}
+	snprintf(json, sizeof(json), "{\"metadata\":{\"id\":\"l\","
+	    "\"eventTimestamp\":\"2024-05-01T10:00:00Z\"},\"src\":"
+	    "{\"hostname\":[\"h1\",\"h2\"]},\"additional\":{\"LogonType\":"
+	    "[\"3\"]}}");
+	assert_int_equal(udm_parse(json, strlen(json), &ev, why, sizeof(why)),
+	    0);
+	assert_string_equal(ev.src_host, "h1");
+	assert_string_equal(ev.logon_type, "3");
+	udm_event_free(&ev);
 }
 
 /* Text that is not one JSON object is refused with a reason. */
@@ -660,6 +713,7 @@ main(void)
 		cmocka_unit_test(timestamps),
 		cmocka_unit_test(missing_id),
 		cmocka_unit_test(wrong_types),
+		cmocka_unit_test(lenient_fields),
 		cmocka_unit_test(not_json),
 		cmocka_unit_test(event_too_long),
 		cmocka_unit_test(sample_sysmon1),
