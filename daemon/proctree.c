@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,7 +35,33 @@ struct proctree {
 	struct pt_entry	**buckets;
 	size_t		  nbuckets;	/* a power of two */
 	uint64_t	  filled;
+	char		**retired;	/* images replaced or evicted in this */
+	size_t		  nretired;	/* call: events may still point at */
+	size_t		  capretired;	/* them, so freed at the next call */
 };
+
+/* Keep PATH until the next call: an event filled in this one may use it. */
+static void
+retire(struct proctree *pt, char *path)
+{
+	if (pt->nretired == pt->capretired) {
+		pt->capretired = pt->capretired ? pt->capretired * 2 : 64;
+		pt->retired = xrealloc(pt->retired, pt->capretired *
+		    sizeof(*pt->retired));
+	}
+	pt->retired[pt->nretired++] = path;
+}
+
+/* Free the images retired during the previous call. */
+static void
+retired_free(struct proctree *pt)
+{
+	size_t i;
+
+	for (i = 0; i < pt->nretired; i++)
+		free(pt->retired[i]);
+	pt->nretired = 0;
+}
 
 /* Make an empty table for at most MAX launches (0: LMH_PROCTREE_MAX). */
 struct proctree *
@@ -62,24 +89,39 @@ proctree_free(struct proctree *pt)
 		free(pt->ring[i].key);
 		free(pt->ring[i].path);
 	}
+	retired_free(pt);
+	free(pt->retired);
 	free(pt->ring);
 	free(pt->buckets);
 	free(pt);
 }
 
-/* Build the key of (HOST, PID) into OUT; 0 when either is unusable. */
+/*
+ * Build the key of (HOST, PID) into OUT; 0 when either is unusable.  The
+ * pid is read as a number, decimal or 0x-hex (4688 writes hex, Sysmon
+ * decimal), so both spellings meet.
+ */
 static size_t
 make_key(const char *host, const char *pid, char *out, size_t outlen)
 {
-	size_t h = strlen(host), p = strlen(pid), i;
+	unsigned long long v;
+	size_t h = strlen(host), i;
+	char *end;
+	int p;
 
-	if (h == 0 || p == 0 || h + p + 2 > outlen)
+	if (h == 0 || *pid == '\0')
+		return 0;
+	errno = 0;
+	v = strtoull(pid, &end, 0);
+	if (errno != 0 || *end != '\0' || *pid == '-')
+		return 0;
+	if (h + 24 > outlen)
 		return 0;
 	for (i = 0; i < h; i++)
 		out[i] = (char)tolower((unsigned char)host[i]);
 	out[h] = '\0';
-	memcpy(out + h + 1, pid, p + 1);
-	return h + 1 + p;
+	p = snprintf(out + h + 1, outlen - h - 1, "%llu", v);
+	return h + 1 + (size_t)p;
 }
 
 /* FNV-1a over a key. */
@@ -119,7 +161,7 @@ evict(struct proctree *pt, struct pt_entry *e)
 	if (*pp == e)
 		*pp = e->next;
 	free(e->key);
-	free(e->path);
+	retire(pt, e->path);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -137,7 +179,7 @@ learn(struct proctree *pt, const struct lmh_event *ev)
 	if ((e = lookup(pt, key, len)) != NULL) {
 		if (ev->ts_us < e->ts_us)
 			return;		/* keep the latest launch of a pid */
-		free(e->path);
+		retire(pt, e->path);
 		e->path = xstrdup(ev->path);
 		e->ts_us = ev->ts_us;
 		return;
@@ -165,38 +207,65 @@ is_launch(const struct lmh_event *ev)
 	    strcmp(ev->event_type, "PROCESS_LAUNCH") == 0;
 }
 
+/* Order launches by time (qsort). */
+static int
+cmp_time(const void *a, const void *b)
+{
+	const struct lmh_event *x = *(const struct lmh_event *const *)a;
+	const struct lmh_event *y = *(const struct lmh_event *const *)b;
+
+	return x->ts_us < y->ts_us ? -1 : x->ts_us > y->ts_us;
+}
+
+/* Give EV the image of the latest earlier launch of its parent's pid. */
+static bool
+fill(struct proctree *pt, struct lmh_event *ev)
+{
+	char key[LMH_NAME_MAX * 2];
+	const struct pt_entry *e;
+	size_t len;
+
+	if (ev->parent_path != NULL || ev->host == NULL ||
+	    ev->parent_pid == NULL ||
+	    (len = make_key(ev->host, ev->parent_pid, key, sizeof(key))) == 0 ||
+	    (e = lookup(pt, key, len)) == NULL)
+		return false;
+	if (e->ts_us > ev->ts_us ||
+	    ev->ts_us - e->ts_us > (int64_t)LMH_PROCTREE_AGE * 1000000)
+		return false;
+	ev->parent_path = e->path;
+	ev->parent_inferred = true;
+	return true;
+}
+
 /*
- * Learn the launches among EVS, then give each launch that lacks its
- * parent's image the image of the latest earlier launch of that pid on
- * the same host.  The filled strings stay valid until the next call.
- * Returns how many parents were filled.
+ * Go through the launches among EVS in time order, as if they arrived one
+ * by one: launches of the same instant are learned first, then the ones
+ * among them lacking their parent's image get the image of the latest
+ * earlier launch of that pid on the same host.  So the result does not
+ * depend on where batches split.  The filled strings stay valid until the
+ * next call.  Returns how many parents were filled.
  */
 size_t
 proctree_batch(struct proctree *pt, struct lmh_event *evs, size_t n)
 {
-	char key[LMH_NAME_MAX * 2];
-	const struct pt_entry *e;
-	size_t i, len, filled = 0;
+	struct lmh_event **v;
+	size_t i, j, k, nl = 0, filled = 0;
 
+	retired_free(pt);
+	v = xcalloc(n > 0 ? n : 1, sizeof(*v));
 	for (i = 0; i < n; i++)
 		if (is_launch(&evs[i]))
-			learn(pt, &evs[i]);
-	for (i = 0; i < n; i++) {
-		struct lmh_event *ev = &evs[i];
-
-		if (!is_launch(ev) || ev->parent_path != NULL ||
-		    ev->host == NULL || ev->parent_pid == NULL ||
-		    (len = make_key(ev->host, ev->parent_pid, key,
-		    sizeof(key))) == 0 ||
-		    (e = lookup(pt, key, len)) == NULL)
-			continue;
-		if (e->ts_us > ev->ts_us ||
-		    ev->ts_us - e->ts_us > (int64_t)LMH_PROCTREE_AGE * 1000000)
-			continue;
-		ev->parent_path = e->path;
-		ev->parent_inferred = true;
-		filled++;
+			v[nl++] = &evs[i];
+	qsort(v, nl, sizeof(*v), cmp_time);
+	for (i = 0; i < nl; i = j) {
+		for (j = i; j < nl && v[j]->ts_us == v[i]->ts_us; j++)
+			learn(pt, v[j]);
+		for (k = i; k < j; k++)
+			if (fill(pt, v[k]))
+				filled++;
 	}
+	free(v);
 	pt->filled += filled;
 	return filled;
 }

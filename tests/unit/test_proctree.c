@@ -145,6 +145,62 @@ test_limit_evicts_oldest(void **state)
 	proctree_free(pt);
 }
 
+/*
+ * A pid reused after the child started: in one batch or split in two, the
+ * child gets the launch before it (time order, not batch order).
+ */
+static void
+test_reuse_any_split(void **state)
+{
+	struct lmh_event evs[3];
+	struct proctree *pt;
+	int split, i;
+
+	(void)state;
+	for (split = 0; split < 2; split++) {
+		pt = proctree_new(0);
+		launch(&evs[0], "a", "2020-01-01T00:00:01Z", "H", "1", "100",
+		    "C:\\\\first.exe", NULL);
+		launch(&evs[1], "c", "2020-01-01T00:00:02Z", "H", "100", "200",
+		    "C:\\\\child.exe", NULL);
+		launch(&evs[2], "b", "2020-01-01T00:00:03Z", "H", "1", "100",
+		    "C:\\\\second.exe", NULL);
+		/* the filled image is valid until the next call: check it
+		 * before the second batch */
+		if (split) {
+			assert_int_equal(proctree_batch(pt, evs, 2), 1);
+			assert_string_equal(evs[1].parent_path, "C:\\first.exe");
+			assert_int_equal(proctree_batch(pt, evs + 2, 1), 0);
+		} else {
+			assert_int_equal(proctree_batch(pt, evs, 3), 1);
+			assert_string_equal(evs[1].parent_path, "C:\\first.exe");
+		}
+		for (i = 0; i < 3; i++)
+			udm_event_free(&evs[i]);
+		proctree_free(pt);
+	}
+}
+
+/* A hex pid (4688) and a decimal one (Sysmon) are the same process. */
+static void
+test_hex_pid(void **state)
+{
+	struct proctree *pt = proctree_new(0);
+	struct lmh_event evs[2];
+
+	(void)state;
+	launch(&evs[0], "p", "2020-01-01T00:00:01Z", "H", "4", "420",
+	    "C:\\\\Windows\\\\System32\\\\wbem\\\\WmiPrvSE.exe", NULL);
+	launch(&evs[1], "c", "2020-01-01T00:00:02Z", "H", "0x1a4", "0x1b0",
+	    "C:\\\\Windows\\\\System32\\\\cmd.exe", NULL);
+	assert_int_equal(proctree_batch(pt, evs, 2), 1);
+	assert_string_equal(evs[1].parent_path,
+	    "C:\\Windows\\System32\\wbem\\WmiPrvSE.exe");
+	udm_event_free(&evs[0]);
+	udm_event_free(&evs[1]);
+	proctree_free(pt);
+}
+
 int
 main(void)
 {
@@ -153,6 +209,8 @@ main(void)
 		cmocka_unit_test(test_fill_across_batches),
 		cmocka_unit_test(test_no_false_parent),
 		cmocka_unit_test(test_limit_evicts_oldest),
+		cmocka_unit_test(test_reuse_any_split),
+		cmocka_unit_test(test_hex_pid),
 	};
 
 	log_init(LOG_DEST_STDERR, 0, "test_proctree");
