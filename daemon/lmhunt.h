@@ -242,8 +242,10 @@ struct lmh_event {
  */
 int	 udm_parse(const char *text, size_t len, struct lmh_event *ev,
 	    char *why, size_t whylen);
-/* Same for an already-parsed element of a response; takes a reference. */
+/* Release what udm_parse holds for an event. */
 void	 udm_event_free(struct lmh_event *);
+/* Release the calling thread's parser state; call before a thread ends. */
+void	 udm_thread_end(void);
 
 /* Parse an udmSearch response body; calls CB for each events[] element. */
 int	 udm_parse_response(const char *text, size_t len,

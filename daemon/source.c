@@ -12,9 +12,10 @@
  *
  * Reading and parsing run on a second thread, one batch ahead of the
  * callback: while the caller stores and matches batch N, batch N+1 is
- * parsed.  At most two batches exist at once; each is freed by the thread
- * that parsed it.  Should the thread not start, the replay runs in the
- * caller's thread alone.
+ * parsed.  At most two batches exist at once; the parsing thread frees
+ * the events of each batch it takes back, and the caller's thread the
+ * last ones at the end.  Should the thread not start, the replay runs in
+ * the caller's thread alone.
  */
 #include "config.h"
 
@@ -357,8 +358,10 @@ read_whole(struct reader *r, struct batch *b, bool response)
 
 	while (!r->eof && r->len - r->off <= max)
 		reader_fill(r);
-	if (r->error)
+	if (r->error) {
+		r->off = r->len;	/* not to be read again line by line */
 		return;
+	}
 	b->line = 1;
 	len = r->len - r->off;
 	end = r->buf + r->len;
@@ -431,6 +434,7 @@ replay_thread(void *arg)
 	struct handoff *h = rp->b->h;
 
 	replay_read(rp->r, rp->b);
+	udm_thread_end();
 	pthread_mutex_lock(&h->mu);
 	h->finished = true;
 	pthread_cond_broadcast(&h->cv);

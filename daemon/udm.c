@@ -37,14 +37,26 @@ struct udm_path {
 	int		 nsegs;
 };
 
+/* each thread's tokener, kept and reset between calls */
+static _Thread_local struct json_tokener *thread_tok;
+
+/* Release the calling thread's tokener (before the thread ends). */
+void
+udm_thread_end(void)
+{
+	if (thread_tok != NULL)
+		json_tokener_free(thread_tok);
+	thread_tok = NULL;
+}
+
 /*
  * Parse TEXT as exactly one JSON value with a depth limit; NULL on error.
- * The tokener is kept and reset between calls (lmhuntd is one thread).
+ * Each thread keeps one tokener, reset between calls.
  */
 static json_object *
 parse_json(const char *text, size_t len, char *why, size_t whylen)
 {
-	static struct json_tokener *tok;	/* one, reused: single thread */
+	struct json_tokener *tok;
 	enum json_tokener_error jerr;
 	json_object *obj;
 	size_t end;
@@ -53,11 +65,12 @@ parse_json(const char *text, size_t len, char *why, size_t whylen)
 		snprintf(why, whylen, "JSON text too long");
 		return NULL;
 	}
-	if (tok == NULL &&
-	    (tok = json_tokener_new_ex(LMH_JSON_DEPTH_MAX)) == NULL) {
+	if (thread_tok == NULL &&
+	    (thread_tok = json_tokener_new_ex(LMH_JSON_DEPTH_MAX)) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return NULL;
 	}
+	tok = thread_tok;
 	json_tokener_reset(tok);
 	obj = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
