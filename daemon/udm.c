@@ -147,9 +147,12 @@ section(struct flat *fl, json_object *o, const char *key, const char *path)
 	return v;
 }
 
-/* The string member KEY of O; a present non-string is a wrong type. */
-static const char *
-sfield(struct flat *fl, json_object *o, const char *key, const char *path)
+/*
+ * The string value of member KEY of O (the first element of an array when
+ * lenient), or NULL; a present value of another type is a wrong type.
+ */
+static json_object *
+svalue(struct flat *fl, json_object *o, const char *key, const char *path)
 {
 	json_object *v = member(o, key);
 
@@ -163,7 +166,16 @@ sfield(struct flat *fl, json_object *o, const char *key, const char *path)
 		    v ? json_object_get_type(v) : json_type_null);
 		return NULL;
 	}
-	return json_object_get_string(v);
+	return v;
+}
+
+/* The string member KEY of O, or NULL. */
+static const char *
+sfield(struct flat *fl, json_object *o, const char *key, const char *path)
+{
+	json_object *v = svalue(fl, o, key, path);
+
+	return v != NULL ? json_object_get_string(v) : NULL;
 }
 
 /* The string member KEY of O and its length (0 when absent). */
@@ -171,32 +183,10 @@ static const char *
 sfield_len(struct flat *fl, json_object *o, const char *key,
     const char *path, size_t *len)
 {
-	const char *s = sfield(fl, o, key, path);
+	json_object *v = svalue(fl, o, key, path);
 
-	*len = s != NULL ? (size_t)json_object_get_string_len(member(o, key)) :
-	    0;
-	return s;
-}
-
-/* The string, or the first string of an array, at member KEY of O. */
-static const char *
-sfield_first(struct flat *fl, json_object *o, const char *key,
-    const char *path)
-{
-	json_object *v = member(o, key);
-
-	if (v != NULL && json_object_is_type(v, json_type_array)) {
-		if (json_object_array_length(v) == 0)
-			return NULL;
-		v = json_object_array_get_idx(v, 0);
-		if (v == NULL || !json_object_is_type(v, json_type_string)) {
-			wrong_type(fl, path, json_type_string,
-			    v ? json_object_get_type(v) : json_type_null);
-			return NULL;
-		}
-		return json_object_get_string(v);
-	}
-	return sfield(fl, o, key, path);
+	*len = v != NULL ? (size_t)json_object_get_string_len(v) : 0;
+	return v != NULL ? json_object_get_string(v) : NULL;
 }
 
 /* The port (int, or a string of digits) member KEY of O; -1 if absent. */
@@ -390,7 +380,7 @@ flatten(struct lmh_event *ev, json_object *udm, const char *name,
 	    "additional.LogonType")) == NULL) {
 		o = section(&fl, udm, "extensions", "extensions");
 		o = section(&fl, o, "auth", "extensions.auth");
-		ev->logon_type = sfield_first(&fl, o, "mechanism",
+		ev->logon_type = sfield(&fl, o, "mechanism",
 		    "extensions.auth.mechanism");
 	}
 	ev->direction = sfield(&fl, net, "direction", "network.direction");
