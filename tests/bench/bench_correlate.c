@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "lmhunt.h"
+#include "splitmix.h"
 
 #define BC_WORKSTATIONS	400
 #define BC_SERVERS	40
@@ -36,15 +37,11 @@ struct gen {
 	struct buf	 b;
 };
 
-/* Next pseudo-random value (splitmix64). */
+/* Next pseudo-random value of G's sequence. */
 static uint64_t
 rnd(struct gen *g)
 {
-	uint64_t z = (g->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix_next(&g->s);
 }
 
 /* Host number H's name and address: servers first, then workstations. */

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "lmhunt.h"
+#include "splitmix.h"
 
 #define BENCH_HOSTS		400	/* workstations */
 #define BENCH_SERVERS		40
@@ -40,15 +41,11 @@ struct gen {
 	struct buf	 b;
 };
 
-/* Next pseudo-random 64-bit value (splitmix64). */
+/* Next pseudo-random value of G's sequence. */
 static uint64_t
 rnd(struct gen *g)
 {
-	uint64_t z = (g->s += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
+	return splitmix_next(&g->s);
 }
 
 /* A pseudo-random value below N. */
